@@ -1,0 +1,233 @@
+/*
+ * parse.c - read one NFQNL_MSG_PACKET message into struct nfq__fields.
+ *
+ * Kept free of sockets and queues so unit tests can feed it crafted
+ * messages: VLAN tags, L2 headers and conntrack data that a test kernel
+ * may be unable to produce.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+
+#include "internal.h"
+
+static struct nfq__span span_of(const struct nlmsghdr *nlh, const struct nlattr *attr)
+{
+	struct nfq__span s;
+
+	s.off = (uint32_t)((const uint8_t *)mnl_attr_get_payload(attr) - (const uint8_t *)nlh);
+	s.len = mnl_attr_get_payload_len(attr);
+	return s;
+}
+
+static int need(const struct nlattr *attr, size_t len)
+{
+	if (mnl_attr_get_payload_len(attr) < len)
+		return nfq__fail(NFQUEUE_E_INVAL,
+				 "attribute %u of a packet message is %u bytes, expected %zu",
+				 mnl_attr_get_type(attr), mnl_attr_get_payload_len(attr), len);
+	return 0;
+}
+
+static uint32_t be32_at(const struct nlattr *attr)
+{
+	return ntohl(mnl_attr_get_u32(attr));
+}
+
+static int parse_vlan(struct nfq__fields *f, const struct nlattr *nest)
+{
+	const struct nlattr *attr;
+	bool proto = false, tci = false;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case NFQA_VLAN_PROTO:
+			if (need(attr, 2))
+				return NFQUEUE_E_INVAL;
+			f->vlan_proto = ntohs(mnl_attr_get_u16(attr));
+			proto = true;
+			break;
+		case NFQA_VLAN_TCI:
+			if (need(attr, 2))
+				return NFQUEUE_E_INVAL;
+			f->vlan_tci = ntohs(mnl_attr_get_u16(attr));
+			tci = true;
+			break;
+		}
+	}
+	if (proto && tci)
+		f->present |= NFQ__HAS_VLAN;
+	return 0;
+}
+
+static int parse_ct(struct nfq__fields *f, const struct nlattr *nest)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case CTA_ID:
+			if (need(attr, 4))
+				return NFQUEUE_E_INVAL;
+			f->ct_id = be32_at(attr);
+			f->present |= NFQ__HAS_CT_ID;
+			break;
+		case CTA_STATUS:
+			if (need(attr, 4))
+				return NFQUEUE_E_INVAL;
+			f->ct_status = be32_at(attr);
+			f->present |= NFQ__HAS_CT_STATUS;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The u32 attributes that map straight onto a field and a presence bit. */
+static int parse_u32(struct nfq__fields *f, const struct nlattr *attr)
+{
+	static const struct {
+		uint16_t type;
+		uint32_t bit;
+		size_t field;
+	} table[] = {
+		{ NFQA_MARK, NFQ__HAS_MARK, offsetof(struct nfq__fields, mark) },
+		{ NFQA_IFINDEX_INDEV, NFQ__HAS_INDEV, offsetof(struct nfq__fields, ifindex[0]) },
+		{ NFQA_IFINDEX_OUTDEV, NFQ__HAS_OUTDEV, offsetof(struct nfq__fields, ifindex[1]) },
+		{ NFQA_IFINDEX_PHYSINDEV, NFQ__HAS_PHYSINDEV, offsetof(struct nfq__fields, ifindex[2]) },
+		{ NFQA_IFINDEX_PHYSOUTDEV, NFQ__HAS_PHYSOUTDEV, offsetof(struct nfq__fields, ifindex[3]) },
+		{ NFQA_UID, NFQ__HAS_UID, offsetof(struct nfq__fields, uid) },
+		{ NFQA_GID, NFQ__HAS_GID, offsetof(struct nfq__fields, gid) },
+		{ NFQA_SKB_INFO, NFQ__HAS_SKBINFO, offsetof(struct nfq__fields, skbinfo) },
+		{ NFQA_PRIORITY, NFQ__HAS_PRIORITY, offsetof(struct nfq__fields, priority) },
+		{ NFQA_CT_INFO, NFQ__HAS_CT_INFO, offsetof(struct nfq__fields, ct_info) },
+	};
+	uint16_t type = mnl_attr_get_type(attr);
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].type != type)
+			continue;
+		if (need(attr, 4))
+			return NFQUEUE_E_INVAL;
+		*(uint32_t *)((uint8_t *)f + table[i].field) = be32_at(attr);
+		f->present |= table[i].bit;
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_attr(struct nfq__fields *f, const struct nlmsghdr *nlh,
+		      const struct nlattr *attr, bool *has_cap_len)
+{
+	int rc = parse_u32(f, attr);
+
+	if (rc)
+		return rc < 0 ? rc : 0;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NFQA_PACKET_HDR: {
+		const struct nfqnl_msg_packet_hdr *hdr;
+
+		if (need(attr, sizeof(*hdr)))
+			return NFQUEUE_E_INVAL;
+		hdr = mnl_attr_get_payload(attr);
+		f->id = ntohl(hdr->packet_id);
+		f->hw_protocol = ntohs(hdr->hw_protocol);
+		f->hook = hdr->hook;
+		return 1; /* counted by the caller: the header is mandatory */
+	}
+	case NFQA_TIMESTAMP: {
+		const struct nfqnl_msg_packet_timestamp *ts;
+
+		if (need(attr, sizeof(*ts)))
+			return NFQUEUE_E_INVAL;
+		ts = mnl_attr_get_payload(attr);
+		f->ts_sec = (int64_t)be64toh(ts->sec);
+		f->ts_usec = (int64_t)be64toh(ts->usec);
+		f->present |= NFQ__HAS_TIMESTAMP;
+		break;
+	}
+	case NFQA_HWADDR: {
+		const struct nfqnl_msg_packet_hw *hw;
+		uint16_t len;
+
+		if (need(attr, sizeof(*hw)))
+			return NFQUEUE_E_INVAL;
+		hw = mnl_attr_get_payload(attr);
+		len = ntohs(hw->hw_addrlen);
+		if (len > sizeof(hw->hw_addr))
+			return nfq__fail(NFQUEUE_E_INVAL, "hardware address length %u exceeds %zu",
+					 len, sizeof(hw->hw_addr));
+		f->hwaddr.off = (uint32_t)((const uint8_t *)hw->hw_addr - (const uint8_t *)nlh);
+		f->hwaddr.len = len;
+		f->present |= NFQ__HAS_HWADDR;
+		break;
+	}
+	case NFQA_PAYLOAD:
+		f->payload = span_of(nlh, attr);
+		f->present |= NFQ__HAS_PAYLOAD;
+		break;
+	case NFQA_SECCTX:
+		f->secctx = span_of(nlh, attr);
+		/* The kernel counts the terminating NUL; users want the text. */
+		while (f->secctx.len > 0 && ((const uint8_t *)nlh)[f->secctx.off + f->secctx.len - 1] == 0)
+			f->secctx.len--;
+		f->present |= NFQ__HAS_SECCTX;
+		break;
+	case NFQA_L2HDR:
+		f->l2hdr = span_of(nlh, attr);
+		f->present |= NFQ__HAS_L2HDR;
+		break;
+	case NFQA_CAP_LEN:
+		if (need(attr, 4))
+			return NFQUEUE_E_INVAL;
+		f->orig_len = be32_at(attr);
+		*has_cap_len = true;
+		break;
+	case NFQA_VLAN:
+		return parse_vlan(f, attr);
+	case NFQA_CT:
+		return parse_ct(f, attr);
+	}
+	return 0;
+}
+
+int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+	const struct nfgenmsg *nfg;
+	bool has_hdr = false, has_cap_len = false;
+	size_t hdrlen = sizeof(struct nfgenmsg);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (nlh->nlmsg_len < mnl_nlmsg_size(hdrlen))
+		return nfq__fail(NFQUEUE_E_INVAL, "packet message of %u bytes is truncated", nlh->nlmsg_len);
+	nfg = mnl_nlmsg_get_payload(nlh);
+	out->queue_num = ntohs(nfg->res_id);
+
+	mnl_attr_for_each(attr, nlh, hdrlen) {
+		rc = parse_attr(out, nlh, attr, &has_cap_len);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			has_hdr = true;
+	}
+	/* The loop stops at the first attribute that does not fit: anything
+	 * left over means the message was cut or corrupt. */
+	if ((const char *)attr < (const char *)mnl_nlmsg_get_payload_tail(nlh))
+		return nfq__fail(NFQUEUE_E_INVAL, "packet message has a truncated attribute at byte %td",
+				 (const char *)attr - (const char *)nlh);
+	if (!has_hdr)
+		return nfq__fail(NFQUEUE_E_INVAL, "packet message lacks its NFQA_PACKET_HDR attribute");
+	/* NFQA_CAP_LEN comes only when the copy was cut short. */
+	if (!has_cap_len)
+		out->orig_len = out->payload.len;
+	return 0;
+}
