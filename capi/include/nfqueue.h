@@ -207,7 +207,9 @@ NFQUEUE_API int nfqueue_config_set_flags(nfqueue_config *config, uint32_t flags)
 NFQUEUE_API int nfqueue_config_set_rcvbuf(nfqueue_config *config, uint32_t bytes);
 
 /* 1: set NETLINK_NO_ENOBUFS, so a full socket buffer silently drops
- * messages; 0 (default): the receive calls report NFQUEUE_E_NOBUFS. */
+ * messages; 0 (default): nfqueue_queue_dispatch() and nfqueue_queue_pull()
+ * report NFQUEUE_E_NOBUFS once per loss (nfqueue_queue_run() counts it and
+ * goes on). Either way nfqueue_queue_enobufs_count() counts the losses. */
 NFQUEUE_API int nfqueue_config_set_no_enobufs(nfqueue_config *config, int enable);
 
 /*
@@ -259,14 +261,15 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
  * was adopted with nfqueue_config_set_fd()). Afterwards every call on the
  * queue, and every verdict on its retained packets, returns
  * NFQUEUE_E_CLOSED. Idempotent. Must not be called from the queue's own
- * callback (NFQUEUE_E_BUSY): call nfqueue_queue_stop() there instead.
+ * callback or while another thread runs or pulls on it (NFQUEUE_E_BUSY):
+ * call nfqueue_queue_stop() and close once the run or pull returned.
  */
 NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *queue);
 
 /*
  * Close the queue if still open and release the caller's handle. Memory
  * that retained packets still need lives on until the last of them is
- * freed. NULL is allowed.
+ * freed. NULL is allowed. Like close, not while the queue is being driven.
  */
 NFQUEUE_API void nfqueue_queue_free(nfqueue_queue *queue);
 
@@ -294,6 +297,8 @@ typedef int (*nfqueue_callback)(nfqueue_packet *packet, void *userdata);
  * 0), the callback returns non-zero (returns that value) or an error occurs.
  * A stop requested while no run was in progress ends the next run at once.
  * Only one thread may drive a queue at a time (NFQUEUE_E_BUSY otherwise).
+ * Messages the kernel dropped for a full socket buffer do not end the run;
+ * see nfqueue_queue_enobufs_count().
  */
 NFQUEUE_API int nfqueue_queue_run(nfqueue_queue *queue, nfqueue_callback callback,
 				  void *userdata);

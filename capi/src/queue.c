@@ -232,8 +232,11 @@ static int config_request(struct nfqueue_queue *q, struct nlmsghdr *nlh)
 	}
 }
 
+/* `buf` holds MNL_SOCKET_BUFFER_SIZE bytes. Zeroed first: the kernel's
+ * structs have padding that the put helpers leave as they find it. */
 static struct nlmsghdr *config_message(struct nfqueue_queue *q, char *buf)
 {
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
 	return nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->queue_num);
 }
 
@@ -423,6 +426,10 @@ NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *q)
 	if (atomic_load(&q->in_callback))
 		return nfq__fail(NFQUEUE_E_BUSY,
 				 "queue %u cannot be closed from its own callback: call nfqueue_queue_stop() and close after the run returns",
+				 q->queue_num);
+	if (atomic_load(&q->driving) && !atomic_load(&q->closed))
+		return nfq__fail(NFQUEUE_E_BUSY,
+				 "queue %u is being driven by another thread: stop it with nfqueue_queue_stop() and close after its run or pull returns",
 				 q->queue_num);
 	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed)) {

@@ -40,7 +40,7 @@ static int send_message(struct nfqueue_queue *q, struct iovec *iov, int iovcnt)
 static int send_verdict_locked(struct nfqueue_packet *p, uint32_t verdict)
 {
 	struct nfqueue_queue *q = p->queue;
-	char header[256];
+	char header[128] = { 0 }; /* zeroed: no stack bytes leak into padding */
 	static const uint8_t padding[NLA_ALIGNTO];
 	struct nlattr payload_attr;
 	struct iovec iov[4];
@@ -177,7 +177,7 @@ static void mark_batch_given(struct nfqueue_queue *q, uint32_t up_to_id)
 NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id, int verdict,
 					    int set_mark, uint32_t mark)
 {
-	char buf[256];
+	char buf[128] = { 0 };
 	struct nlmsghdr *nlh;
 	struct iovec iov;
 	int rc;
