@@ -44,12 +44,15 @@ static void put16(uint8_t *p, uint16_t v)
 static int locate_ipv4(struct l4_location *loc, const uint8_t *data, size_t len)
 {
 	size_t ihl = (size_t)(data[0] & 0x0f) * 4;
-	size_t total = (size_t)data[2] << 8 | data[3];
-	uint16_t frag = (uint16_t)(data[6] << 8 | data[7]);
+	size_t total;
+	uint16_t frag;
 
+	/* Check the length before reading past byte 0. */
 	if (len < 20 || ihl < 20 || ihl > len)
 		return nfq__fail(NFQUEUE_E_INVAL, "IPv4 header is truncated (%zu bytes, header says %zu)",
 				 len, ihl);
+	total = (size_t)data[2] << 8 | data[3];
+	frag = (uint16_t)(data[6] << 8 | data[7]);
 	if (total < ihl || total > len)
 		return nfq__fail(NFQUEUE_E_INVAL,
 				 "IPv4 total length %zu does not fit the %zu bytes given", total, len);
@@ -208,11 +211,17 @@ NFQUEUE_API int nfqueue_checksum_update(uint8_t *data, size_t len)
 
 	if (rc)
 		return rc;
+	/* Transport first: it is the part that can still fail, and a failed
+	 * call should leave the bytes as they were. The IPv4 header checksum
+	 * does not cover the transport header, so the order is free.
+	 * A fragment's transport checksum belongs to the whole datagram and
+	 * stays as it is; its IPv4 header still gets fixed. */
+	if (!loc.is_fragment) {
+		rc = transport(data, &loc);
+		if (rc)
+			return rc;
+	}
 	if (loc.family == 4)
 		ipv4_header(data, &loc);
-	/* A fragment still gets its IPv4 header fixed; its transport
-	 * checksum belongs to the whole datagram and stays as it is. */
-	if (loc.is_fragment)
-		return 0;
-	return transport(data, &loc);
+	return 0;
 }

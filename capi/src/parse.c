@@ -39,6 +39,18 @@ static uint32_t be32_at(const struct nlattr *attr)
 	return ntohl(mnl_attr_get_u32(attr));
 }
 
+/* mnl_attr_for_each_nested() stops silently at an inner attribute that
+ * does not fit: `stop` short of the nest's end means the nest is corrupt. */
+static int nest_complete(const struct nlattr *nest, const struct nlattr *stop)
+{
+	const char *end = (const char *)mnl_attr_get_payload(nest) + mnl_attr_get_payload_len(nest);
+
+	if ((const char *)stop < end)
+		return nfq__fail(NFQUEUE_E_INVAL, "nested attribute %u of a packet message is truncated",
+				 mnl_attr_get_type(nest));
+	return 0;
+}
+
 static int parse_vlan(struct nfq__fields *f, const struct nlattr *nest)
 {
 	const struct nlattr *attr;
@@ -60,6 +72,8 @@ static int parse_vlan(struct nfq__fields *f, const struct nlattr *nest)
 			break;
 		}
 	}
+	if (nest_complete(nest, attr))
+		return NFQUEUE_E_INVAL;
 	if (proto && tci)
 		f->present |= NFQ__HAS_VLAN;
 	return 0;
@@ -85,7 +99,7 @@ static int parse_ct(struct nfq__fields *f, const struct nlattr *nest)
 			break;
 		}
 	}
-	return 0;
+	return nest_complete(nest, attr);
 }
 
 /* The u32 attributes that map straight onto a field and a presence bit. */
@@ -143,13 +157,14 @@ static int parse_attr(struct nfq__fields *f, const struct nlmsghdr *nlh,
 		return 1; /* counted by the caller: the header is mandatory */
 	}
 	case NFQA_TIMESTAMP: {
-		const struct nfqnl_msg_packet_timestamp *ts;
+		struct nfqnl_msg_packet_timestamp ts;
 
-		if (need(attr, sizeof(*ts)))
+		if (need(attr, sizeof(ts)))
 			return NFQUEUE_E_INVAL;
-		ts = mnl_attr_get_payload(attr);
-		f->ts_sec = (int64_t)be64toh(ts->sec);
-		f->ts_usec = (int64_t)be64toh(ts->usec);
+		/* Attributes are 4-byte aligned, the struct's __be64 needs 8: copy. */
+		memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
+		f->ts_sec = (int64_t)be64toh(ts.sec);
+		f->ts_usec = (int64_t)be64toh(ts.usec);
 		f->present |= NFQ__HAS_TIMESTAMP;
 		break;
 	}
@@ -213,6 +228,13 @@ int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
 	out->queue_num = ntohs(nfg->res_id);
 
 	mnl_attr_for_each(attr, nlh, hdrlen) {
+		/* libmnl lets the last attribute reach into the alignment
+		 * padding after nlmsg_len; a span must not, since a retained
+		 * packet copies exactly nlmsg_len bytes. */
+		if ((const char *)attr + attr->nla_len > (const char *)nlh + nlh->nlmsg_len)
+			return nfq__fail(NFQUEUE_E_INVAL,
+					 "packet message has a truncated attribute at byte %td",
+					 (const char *)attr - (const char *)nlh);
 		rc = parse_attr(out, nlh, attr, &has_cap_len);
 		if (rc < 0)
 			return rc;
