@@ -130,7 +130,8 @@ typedef enum nfqueue_flag {
 /* Verdicts, the kernel's NF_* values. */
 typedef enum nfqueue_verdict {
 	NFQUEUE_DROP = 0,   /* discard the packet */
-	NFQUEUE_ACCEPT = 1, /* let the packet continue with the next rule's chain */
+	NFQUEUE_ACCEPT = 1, /* let the packet go on at the next hook function: the rest of
+			     * the chain that queued it is skipped, later tables still see it */
 	NFQUEUE_REPEAT = 4, /* send the packet through the same hook again */
 	NFQUEUE_STOP = 5    /* accept the packet and skip the rest of this hook */
 } nfqueue_verdict;
@@ -325,8 +326,9 @@ NFQUEUE_API int nfqueue_queue_pull(nfqueue_packet **out, size_t max, size_t *out
 
 /*
  * Ask a run or pull in progress to return. Safe from any thread and from a
- * signal handler (it only writes to a pipe). Returns NFQUEUE_E_CLOSED on a
- * closed queue.
+ * signal handler: it only writes to a pipe, leaves errno as it found it and
+ * records no error message. Returns NFQUEUE_E_INVAL for NULL and
+ * NFQUEUE_E_CLOSED on a closed queue.
  */
 NFQUEUE_API int nfqueue_queue_stop(nfqueue_queue *queue);
 

@@ -35,7 +35,7 @@ NFQUEUE_API const char *nfqueue_strerror(int code)
 {
 	switch (code) {
 	case NFQUEUE_OK: return "success";
-	case NFQUEUE_E_PERM: return "operation not permitted (CAP_NET_ADMIN is required)";
+	case NFQUEUE_E_PERM: return "operation not permitted";
 	case NFQUEUE_E_NOENT: return "no such object";
 	case NFQUEUE_E_IO: return "netlink socket error";
 	case NFQUEUE_E_AGAIN: return "no packet ready";

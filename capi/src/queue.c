@@ -485,14 +485,21 @@ NFQUEUE_API int nfqueue_queue_fd(const nfqueue_queue *q)
 NFQUEUE_API int nfqueue_queue_stop(nfqueue_queue *q)
 {
 	char byte = 1;
+	int saved_errno = errno;
+	int rc = 0;
 
-	/* Only async-signal-safe operations: an atomic store and write(2). */
-	if (!q || atomic_load(&q->closed))
+	/* Only async-signal-safe operations: atomics and write(2). No
+	 * nfq__fail(): formatting a message is not safe in a handler. */
+	if (!q)
+		return NFQUEUE_E_INVAL;
+	if (atomic_load(&q->closed))
 		return NFQUEUE_E_CLOSED;
 	atomic_store(&q->stop_requested, true);
+	/* A full pipe (EAGAIN) already holds a pending stop. */
 	if (write(q->stop_pipe[1], &byte, 1) < 0 && errno != EAGAIN)
-		return NFQUEUE_E_IO;
-	return 0;
+		rc = NFQUEUE_E_IO;
+	errno = saved_errno;
+	return rc;
 }
 
 NFQUEUE_API uint64_t nfqueue_queue_enobufs_count(const nfqueue_queue *q)
