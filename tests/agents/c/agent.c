@@ -1,0 +1,367 @@
+/*
+ * nfqueue-agent-c - the C agent of the conformance suite.
+ *
+ * Binds one queue with the configuration its options describe, judges
+ * every packet by a verdict plan, and reports each event as one JSON line
+ * on stdout. tests/conformance/PROTOCOL.md is the contract; this program
+ * uses only the public header <nfqueue.h>, like any application would.
+ *
+ *   nfqueue-agent-c --queue N [--mode run|dispatch|pull] [--copy-mode M]
+ *       [--copy-range N] [--max-len N] [--flags a,b] [--rcvbuf N] [--no-enobufs]
+ *       [--default-verdict accept|drop] [--netns PATH] [--batch-size N]
+ *       [--plan JSON] [--payload-hex-max N]
+ *
+ * It stops cleanly on SIGTERM or SIGINT: the handler only calls
+ * nfqueue_queue_stop(), which is async-signal-safe.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nfqueue.h>
+
+#include "agent.h"
+#include "json.h"
+#include "report.h"
+
+/* Exit statuses (PROTOCOL.md). */
+enum { EXIT_CLEAN = 0, EXIT_RUNTIME = 1, EXIT_OPEN = 2, EXIT_USAGE = 64 };
+
+enum mode { MODE_RUN, MODE_DISPATCH, MODE_PULL };
+
+static nfqueue_queue *volatile signalled_queue;
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	nfqueue_queue *q = signalled_queue;
+
+	(void)sig;
+	stop_requested = 1;
+	if (q)
+		(void)nfqueue_queue_stop(q);
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocking poll returns, so the loop sees the stop. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+static void block_stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	char message[512];
+	struct line l = { 0 };
+
+	snprintf(message, sizeof(message), fmt, arg);
+	line_begin(&l, "error");
+	line_str(&l, "call", "usage");
+	line_int(&l, "code", 0);
+	line_str(&l, "name", "USAGE");
+	line_str(&l, "message", message);
+	line_emit(&l);
+	free(l.buf);
+	exit(EXIT_USAGE);
+}
+
+static uint32_t parse_number(const char *text, const char *option)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(text, &end, 0);
+	if (errno || end == text || *end || n > 0xffffffffULL || text[0] == '-')
+		usage_error("%s needs a number in 0..4294967295", option);
+	return (uint32_t)n;
+}
+
+static uint32_t parse_flags(const char *text)
+{
+	static const struct { const char *name; uint32_t bit; } names[] = {
+		{ "fail-open", NFQUEUE_FLAG_FAIL_OPEN }, { "conntrack", NFQUEUE_FLAG_CONNTRACK },
+		{ "gso", NFQUEUE_FLAG_GSO }, { "uid-gid", NFQUEUE_FLAG_UID_GID },
+		{ "secctx", NFQUEUE_FLAG_SECCTX },
+	};
+	char *copy = strdup(text), *save = NULL, *word;
+	uint32_t flags = 0;
+
+	if (!copy)
+		usage_error("out of memory%s", "");
+	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+			if (!strcmp(word, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(*names))
+			usage_error("unknown flag \"%s\": use fail-open, conntrack, gso, uid-gid, secctx", word);
+		flags |= names[i].bit;
+	}
+	free(copy);
+	return flags;
+}
+
+/* Apply one config setter; on failure report it and exit. */
+static void must(int rc, const char *call)
+{
+	if (rc) {
+		report_error(call, rc);
+		exit(EXIT_OPEN);
+	}
+}
+
+struct options {
+	long queue_num;
+	enum mode mode;
+	const char *plan;
+};
+
+/* Parse the command line into `config` (set as we go) and `opts`. */
+static void parse_options(int argc, char **argv, nfqueue_config *config, struct options *opts,
+			  struct agent *a)
+{
+	enum { O_QUEUE = 256, O_MODE, O_COPY_MODE, O_COPY_RANGE, O_MAX_LEN, O_FLAGS, O_RCVBUF,
+	       O_NO_ENOBUFS, O_DEFAULT, O_NETNS, O_BATCH, O_PLAN, O_HEX };
+	static const struct option long_options[] = {
+		{ "queue", required_argument, NULL, O_QUEUE },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "copy-mode", required_argument, NULL, O_COPY_MODE },
+		{ "copy-range", required_argument, NULL, O_COPY_RANGE },
+		{ "max-len", required_argument, NULL, O_MAX_LEN },
+		{ "flags", required_argument, NULL, O_FLAGS },
+		{ "rcvbuf", required_argument, NULL, O_RCVBUF },
+		{ "no-enobufs", no_argument, NULL, O_NO_ENOBUFS },
+		{ "default-verdict", required_argument, NULL, O_DEFAULT },
+		{ "netns", required_argument, NULL, O_NETNS },
+		{ "batch-size", required_argument, NULL, O_BATCH },
+		{ "plan", required_argument, NULL, O_PLAN },
+		{ "payload-hex-max", required_argument, NULL, O_HEX },
+		{ NULL, 0, NULL, 0 },
+	};
+	int copy_mode = NFQUEUE_COPY_PACKET;
+	uint32_t copy_range = 0;
+	bool copy_given = false;
+	int c;
+
+	opts->queue_num = -1;
+	opts->mode = MODE_RUN;
+	opts->plan = NULL;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (c) {
+		case O_QUEUE:
+			opts->queue_num = parse_number(optarg, "--queue");
+			break;
+		case O_MODE:
+			if (!strcmp(optarg, "run"))
+				opts->mode = MODE_RUN;
+			else if (!strcmp(optarg, "dispatch"))
+				opts->mode = MODE_DISPATCH;
+			else if (!strcmp(optarg, "pull"))
+				opts->mode = MODE_PULL;
+			else
+				usage_error("--mode \"%s\": use run, dispatch or pull", optarg);
+			break;
+		case O_COPY_MODE:
+			copy_given = true;
+			if (!strcmp(optarg, "none"))
+				copy_mode = NFQUEUE_COPY_NONE;
+			else if (!strcmp(optarg, "meta"))
+				copy_mode = NFQUEUE_COPY_META;
+			else if (!strcmp(optarg, "packet"))
+				copy_mode = NFQUEUE_COPY_PACKET;
+			else
+				usage_error("--copy-mode \"%s\": use none, meta or packet", optarg);
+			break;
+		case O_COPY_RANGE:
+			copy_given = true;
+			copy_range = parse_number(optarg, "--copy-range");
+			break;
+		case O_MAX_LEN:
+			must(nfqueue_config_set_max_len(config, parse_number(optarg, "--max-len")),
+			     "nfqueue_config_set_max_len");
+			break;
+		case O_FLAGS:
+			must(nfqueue_config_set_flags(config, parse_flags(optarg)),
+			     "nfqueue_config_set_flags");
+			break;
+		case O_RCVBUF:
+			must(nfqueue_config_set_rcvbuf(config, parse_number(optarg, "--rcvbuf")),
+			     "nfqueue_config_set_rcvbuf");
+			break;
+		case O_NO_ENOBUFS:
+			must(nfqueue_config_set_no_enobufs(config, 1), "nfqueue_config_set_no_enobufs");
+			break;
+		case O_DEFAULT:
+			if (strcmp(optarg, "accept") && strcmp(optarg, "drop"))
+				usage_error("--default-verdict \"%s\": use accept or drop", optarg);
+			must(nfqueue_config_set_default_verdict(config, !strcmp(optarg, "accept") ?
+								NFQUEUE_ACCEPT : NFQUEUE_DROP),
+			     "nfqueue_config_set_default_verdict");
+			break;
+		case O_NETNS:
+			must(nfqueue_config_set_netns(config, optarg), "nfqueue_config_set_netns");
+			break;
+		case O_BATCH:
+			must(nfqueue_config_set_batch_size(config, parse_number(optarg, "--batch-size")),
+			     "nfqueue_config_set_batch_size");
+			break;
+		case O_PLAN:
+			opts->plan = optarg;
+			break;
+		case O_HEX:
+			a->hex_max = parse_number(optarg, "--payload-hex-max");
+			break;
+		default:
+			usage_error("unknown or incomplete option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument %s", argv[optind]);
+	if (opts->queue_num < 0)
+		usage_error("--queue N is required%s", "");
+	if (copy_given)
+		must(nfqueue_config_set_copy_mode(config, copy_mode, copy_range),
+		     "nfqueue_config_set_copy_mode");
+}
+
+/* ---- the three ways to consume a queue ---- */
+
+static int consume_run(struct agent *a)
+{
+	int rc = nfqueue_queue_run(a->queue, judge_packet, a);
+
+	if (rc)
+		report_error("nfqueue_queue_run", rc);
+	return rc;
+}
+
+/* The application's own event loop: poll the queue's fd, dispatch what is ready. */
+static int consume_dispatch(struct agent *a)
+{
+	struct pollfd pfd = { .fd = nfqueue_queue_fd(a->queue), .events = POLLIN };
+
+	while (!stop_requested) {
+		size_t handled;
+		int rc;
+
+		/* The timeout only bounds how late a stop is noticed. */
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		rc = nfqueue_queue_dispatch(&handled, a->queue, judge_packet, a);
+		if (rc == NFQUEUE_E_NOBUFS)
+			continue; /* counted by the library, reported at exit */
+		if (rc) {
+			report_error("nfqueue_queue_dispatch", rc);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int consume_pull(struct agent *a)
+{
+	nfqueue_packet *batch[64];
+
+	for (;;) {
+		size_t count = 0, i;
+		int rc = nfqueue_queue_pull(batch, 64, &count, a->queue, -1);
+
+		if (rc == NFQUEUE_E_STOPPED)
+			return 0;
+		if (rc == NFQUEUE_E_NOBUFS)
+			continue;
+		if (rc) {
+			report_error("nfqueue_queue_pull", rc);
+			return rc;
+		}
+		for (i = 0; i < count; i++)
+			judge_packet(batch[i], a);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct agent agent = { .hex_max = 256 };
+	struct agent *a = &agent;
+	struct options opts;
+	nfqueue_config *config = NULL;
+	struct line l = { 0 };
+	int rc;
+
+	install_signal_handlers();
+	a->main_thread = pthread_self();
+	must(nfqueue_config_new(&config), "nfqueue_config_new");
+	parse_options(argc, argv, config, &opts, a);
+	if (opts.plan) {
+		char why[256];
+
+		if (plan_parse(&a->plan, opts.plan, why, sizeof(why)))
+			usage_error("%s", why);
+	} else {
+		a->plan.group = 1;
+	}
+
+	rc = nfqueue_queue_open(&a->queue, (uint32_t)opts.queue_num, config);
+	nfqueue_config_free(config);
+	if (rc) {
+		report_error("nfqueue_queue_open", rc);
+		return EXIT_OPEN;
+	}
+	signalled_queue = a->queue;
+	if (stop_requested) /* a signal that came during the open */
+		(void)nfqueue_queue_stop(a->queue);
+
+	line_begin(&l, "ready");
+	line_int(&l, "queue", nfqueue_queue_num(a->queue));
+	line_str(&l, "library", nfqueue_version());
+	line_emit(&l);
+
+	switch (opts.mode) {
+	case MODE_RUN: rc = consume_run(a); break;
+	case MODE_DISPATCH: rc = consume_dispatch(a); break;
+	case MODE_PULL: rc = consume_pull(a); break;
+	}
+
+	/* Close first, so the packets still held get the default verdict
+	 * from close, as the suite checks; freeing them after sends nothing. */
+	/* From here on the queue goes away: no handler may touch it. */
+	block_stop_signals();
+	judge_join_later(a);
+	signalled_queue = NULL;
+	{
+		uint64_t enobufs = nfqueue_queue_enobufs_count(a->queue);
+		int close_rc = nfqueue_queue_close(a->queue);
+
+		line_begin(&l, "closed");
+		line_str(&l, "result", result_name(close_rc));
+		line_int(&l, "enobufs", (long long)enobufs);
+		line_emit(&l);
+	}
+	judge_free_kept(a);
+	nfqueue_queue_free(a->queue);
+	plan_free(&a->plan);
+	free(l.buf);
+	return rc ? EXIT_RUNTIME : EXIT_CLEAN;
+}

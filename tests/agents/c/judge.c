@@ -1,0 +1,319 @@
+/*
+ * judge.c - what the C agent does with each packet: find its rule in the
+ * plan, report it, rewrite and mark it, and verdict it now or keep it for
+ * later (held, verdicted from another thread, or by a batch verdict).
+ */
+#include "agent.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "report.h"
+
+static int give_verdict(nfqueue_packet *p, enum plan_verdict verdict, const struct rule *r)
+{
+	switch (verdict) {
+	case PLAN_ACCEPT: return nfqueue_packet_verdict(p, NFQUEUE_ACCEPT);
+	case PLAN_DROP: return nfqueue_packet_verdict(p, NFQUEUE_DROP);
+	case PLAN_REPEAT: return nfqueue_packet_verdict(p, NFQUEUE_REPEAT);
+	case PLAN_STOP: return nfqueue_packet_verdict(p, NFQUEUE_STOP);
+	case PLAN_QUEUE:
+		return nfqueue_packet_verdict_queue(p, r->queue_num,
+						    r->bypass ? NFQUEUE_QUEUE_BYPASS : 0);
+	case PLAN_NONE: return 0;
+	}
+	return NFQUEUE_E_INVAL;
+}
+
+static int plain_verdict(enum plan_verdict verdict)
+{
+	switch (verdict) {
+	case PLAN_DROP: return NFQUEUE_DROP;
+	case PLAN_REPEAT: return NFQUEUE_REPEAT;
+	case PLAN_STOP: return NFQUEUE_STOP;
+	default: return NFQUEUE_ACCEPT;
+	}
+}
+
+/* "accept", "queue:2", "queue:2:bypass", ... */
+static void verdict_member(struct line *l, enum plan_verdict verdict, const struct rule *r)
+{
+	char label[48];
+
+	if (verdict == PLAN_QUEUE) {
+		snprintf(label, sizeof(label), "queue:%u%s", r->queue_num, r->bypass ? ":bypass" : "");
+		line_str(l, "verdict", label);
+	} else {
+		line_str(l, "verdict", plan_verdict_name(verdict));
+	}
+}
+
+static void thread_member(struct line *l, const struct agent *a)
+{
+	line_str(l, "thread", pthread_equal(pthread_self(), a->main_thread) ? "main" : "other");
+}
+
+static bool push(struct kept_list *list, nfqueue_packet *p, const struct rule *r, long long index)
+{
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		struct kept *items = realloc(list->items, cap * sizeof(*items));
+
+		if (!items)
+			return false;
+		list->items = items;
+		list->cap = cap;
+	}
+	list->items[list->count++] = (struct kept){ .packet = p, .rule = r, .index = index };
+	return true;
+}
+
+/* Replace the rule's bytes in a copy of the payload, fix checksums unless
+ * the rule says not to, and hand the copy to the packet. */
+static void rewrite(struct line *l, nfqueue_packet *p, const struct rule *r)
+{
+	const uint8_t *data;
+	uint8_t *copy;
+	size_t len, i;
+	int rc = nfqueue_packet_payload(&data, &len, p);
+
+	if (rc) {
+		line_str(l, "rewrite_result", error_name(rc));
+		return;
+	}
+	for (i = 0; i + r->replace_len <= len; i++)
+		if (!memcmp(data + i, r->replace_from, r->replace_len))
+			break;
+	if (i + r->replace_len > len) {
+		line_str(l, "rewrite_result", "not_found");
+		return;
+	}
+	copy = malloc(len);
+	if (!copy) {
+		line_str(l, "rewrite_result", "out_of_memory");
+		return;
+	}
+	memcpy(copy, data, len);
+	memcpy(copy + i, r->replace_to, r->replace_len);
+	if (r->fix_checksums) {
+		rc = nfqueue_checksum_update(copy, len);
+		line_str(l, "checksum_result", result_name(rc));
+	}
+	rc = nfqueue_packet_set_payload(p, copy, len);
+	line_str(l, "rewrite_result", result_name(rc));
+	line_hex(l, "rewritten_hex", copy, len);
+	free(copy);
+}
+
+/* ---- "later": a group verdicted in reverse order from another thread ---- */
+
+struct later_job {
+	struct agent *agent;
+	struct kept_list group;
+};
+
+static void *verdict_later(void *arg)
+{
+	struct later_job *job = arg;
+	size_t i = job->group.count;
+	struct line l = { 0 };
+
+	while (i-- > 0) {
+		struct kept *k = &job->group.items[i];
+		int rc = give_verdict(k->packet, k->rule->verdict, k->rule);
+
+		line_begin(&l, "verdict");
+		line_int(&l, "index", k->index);
+		line_int(&l, "id", nfqueue_packet_id(k->packet));
+		verdict_member(&l, k->rule->verdict, k->rule);
+		line_str(&l, "result", result_name(rc));
+		thread_member(&l, job->agent);
+		if (k->rule->has_second)
+			line_str(&l, "second_result",
+				 result_name(give_verdict(k->packet, k->rule->second_verdict, k->rule)));
+		line_emit(&l);
+		nfqueue_packet_free(k->packet);
+	}
+	free(l.buf);
+	free(job->group.items);
+	free(job);
+	return NULL;
+}
+
+void judge_join_later(struct agent *a)
+{
+	if (a->later_running) {
+		pthread_join(a->later_thread, NULL);
+		a->later_running = false;
+	}
+}
+
+static void start_later_group(struct agent *a)
+{
+	struct later_job *job = malloc(sizeof(*job));
+	sigset_t stop_signals, previous;
+	int started;
+
+	judge_join_later(a);
+	if (!job) {
+		fputs("nfqueue-agent-c: out of memory\n", stderr);
+		return; /* the packets stay in the list and are freed at exit */
+	}
+	job->agent = a;
+	job->group = a->later;
+	memset(&a->later, 0, sizeof(a->later));
+	/* The thread starts with SIGTERM and SIGINT blocked, so the stop
+	 * handler always runs on the main thread (see agent.c). */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+	started = pthread_create(&a->later_thread, NULL, verdict_later, job);
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	if (started != 0) {
+		fputs("nfqueue-agent-c: cannot start a thread\n", stderr);
+		a->later = job->group;
+		free(job);
+		return;
+	}
+	a->later_running = true;
+}
+
+/* ---- "batch": a group verdicted with one batch verdict ---- */
+
+static void verdict_batch_group(struct agent *a)
+{
+	struct kept_list *g = &a->batch;
+	const struct kept *last = &g->items[g->count - 1];
+	const struct rule *r = last->rule;
+	uint32_t up_to = nfqueue_packet_id(last->packet);
+	struct line l = { 0 };
+	char *list = malloc(g->count * 8 + 2);
+	size_t i, used = 0;
+	int rc = nfqueue_queue_verdict_batch(a->queue, up_to, plain_verdict(r->verdict),
+					     r->has_mark, r->mark);
+
+	line_begin(&l, "batch");
+	line_int(&l, "up_to_id", up_to);
+	line_int(&l, "count", (long long)g->count);
+	verdict_member(&l, r->verdict, r);
+	if (r->has_mark)
+		line_int(&l, "mark", r->mark);
+	line_str(&l, "result", result_name(rc));
+	if (list) {
+		/* Whether each packet of the group now counts as verdicted. */
+		list[used++] = '[';
+		for (i = 0; i < g->count; i++)
+			used += (size_t)sprintf(list + used, "%s%s", i ? "," : "",
+						nfqueue_packet_has_verdict(g->items[i].packet) ? "true" : "false");
+		list[used++] = ']';
+		list[used] = '\0';
+		line_raw(&l, "has_verdict", list);
+		free(list);
+	}
+	if (r->has_second)
+		line_str(&l, "second_result",
+			 result_name(give_verdict(g->items[0].packet, r->second_verdict, r)));
+	line_emit(&l);
+	free(l.buf);
+	for (i = 0; i < g->count; i++)
+		nfqueue_packet_free(g->items[i].packet);
+	g->count = 0;
+}
+
+/* ---- one packet ---- */
+
+int judge_packet(nfqueue_packet *p, void *arg)
+{
+	struct agent *a = arg;
+	long long index = a->next_index++;
+	const uint8_t *payload = NULL;
+	size_t len = 0;
+	const struct rule *r;
+	struct line l = { 0 };
+	int rc;
+
+	(void)nfqueue_packet_payload(&payload, &len, p); /* none: no "contains" matches */
+	r = plan_match(&a->plan, index, payload, len);
+
+	if (r->delay_ms) {
+		/* A slow consumer: the kernel's messages pile up meanwhile. */
+		struct timespec pause = { .tv_sec = r->delay_ms / 1000,
+					  .tv_nsec = (long)(r->delay_ms % 1000) * 1000000L };
+
+		while (nanosleep(&pause, &pause) < 0)
+			;
+	}
+
+	line_begin(&l, "packet");
+	line_int(&l, "index", index);
+	report_packet(&l, p, a->hex_max);
+	thread_member(&l, a);
+
+	if (r->replace_from)
+		rewrite(&l, p, r);
+	/* A batch carries its mark in the batch verdict itself. */
+	if (r->has_mark && r->retain != RETAIN_BATCH)
+		line_str(&l, "set_mark_result", result_name(nfqueue_packet_set_mark(p, r->mark)));
+
+	if (r->retain == RETAIN_NO) {
+		verdict_member(&l, r->verdict, r);
+		line_str(&l, "result", result_name(give_verdict(p, r->verdict, r)));
+		if (r->has_second)
+			line_str(&l, "second_result",
+				 result_name(give_verdict(p, r->second_verdict, r)));
+		line_emit(&l);
+		free(l.buf);
+		return 0;
+	}
+
+	static const char *const retain_labels[] = {
+		[RETAIN_HOLD] = "hold", [RETAIN_LATER] = "later",
+		[RETAIN_BATCH] = "batch", [RETAIN_FREE] = "free",
+	};
+	rc = nfqueue_packet_retain(p);
+	line_str(&l, "verdict", retain_labels[r->retain]);
+	if (!rc && r->retain == RETAIN_FREE) {
+		nfqueue_packet_free(p); /* no verdict yet: the free gives the default */
+		line_str(&l, "result", "ok");
+	} else if (!rc) {
+		struct kept_list *list = r->retain == RETAIN_HOLD ? &a->held :
+					 r->retain == RETAIN_LATER ? &a->later : &a->batch;
+		bool kept = push(list, p, r, index);
+
+		line_str(&l, "result", kept ? "ok" : "out_of_memory");
+		if (!kept)
+			nfqueue_packet_free(p);
+	} else {
+		line_str(&l, "result", error_name(rc));
+	}
+	line_emit(&l);
+	free(l.buf);
+
+	if (a->later.count >= a->plan.group)
+		start_later_group(a);
+	if (a->batch.count >= a->plan.group)
+		verdict_batch_group(a);
+	return 0;
+}
+
+static void free_list(struct kept_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		nfqueue_packet_free(list->items[i].packet);
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}
+
+void judge_free_kept(struct agent *a)
+{
+	free_list(&a->held);
+	free_list(&a->later);
+	free_list(&a->batch);
+}

@@ -1,0 +1,122 @@
+"""A packet's life after its callback: retained and verdicted later from
+another thread, settled by a batch verdict, a second verdict refused, the
+default verdict when a packet is let go without one, and what the kernel
+does when the agent dies."""
+import signal
+
+import pytest
+
+from scenes import payloads, udp_scene
+
+
+def test_retained_packets_verdicted_in_reverse_from_another_thread(lab):
+    """Three packets retained, then verdicted newest first by another
+    thread; the middle one is dropped, so each verdict must reach its own
+    packet for the receiver to get exactly the outer two."""
+    scene = udp_scene(lab, plan={"group": 3, "rules": [
+        {"index": 1, "retain": "later", "verdict": "drop"},
+        {"retain": "later", "verdict": "accept"}]})
+    sent = payloads(3)
+    scene.send(*sent)
+    packets = scene.agent.packets(3)
+    assert all((p["verdict"], p["result"]) == ("later", "ok") for p in packets)
+    verdicts = scene.agent.verdicts(3)
+    assert [v["index"] for v in verdicts] == [2, 1, 0], "reverse order of arrival"
+    assert [v["id"] for v in verdicts] == [p["id"] for p in reversed(packets)]
+    assert [v["verdict"] for v in verdicts] == ["accept", "drop", "accept"]
+    assert all(v["result"] == "ok" and v["thread"] == "other" for v in verdicts)
+    assert sorted(scene.receiver.expect([sent[0], sent[2]])) == [sent[0], sent[2]]
+
+
+def test_batch_verdict_settles_a_group_with_its_mark(lab):
+    """One batch verdict (accept, mark 5) for four retained packets: all
+    arrive, an INPUT rule counts four packets with mark 5, and a verdict
+    for one of them afterwards is refused as a second verdict."""
+    scene = udp_scene(lab, plan={"group": 4, "rules": [
+        {"retain": "batch", "verdict": "accept", "mark": 5, "second_verdict": "drop"}]})
+    scene.ns.iptables("-A", "INPUT", "-p", "udp", "-m", "mark", "--mark", "5")
+    sent = payloads(4)
+    scene.send(*sent)
+    packets = scene.agent.packets(4)
+    batch, = scene.agent.batches(1)
+    assert batch["result"] == "ok"
+    assert (batch["up_to_id"], batch["count"]) == (packets[-1]["id"], 4)
+    assert batch["has_verdict"] == [True] * 4
+    assert batch["second_result"] == "NFQUEUE_E_VERDICT_GIVEN"
+    assert sorted(scene.receiver.expect(sent)) == sent
+    assert scene.ns.rule_packets("INPUT") == [4]
+    assert scene.ns.queues()[1]["pending"] == 0
+
+
+def test_second_verdict_is_refused_and_changes_nothing(lab):
+    scene = udp_scene(lab, plan={"rules": [{"verdict": "accept", "second_verdict": "drop"}]})
+    scene.send(b"once")
+    packet, = scene.agent.packets(1)
+    assert packet["result"] == "ok"
+    assert packet["second_result"] == "NFQUEUE_E_VERDICT_GIVEN"
+    assert scene.receiver.expect([b"once"]) == [b"once"]
+
+
+@pytest.mark.parametrize("default", ["accept", "drop"])
+def test_close_gives_pending_packets_the_default_verdict(lab, default):
+    """Packets held without a verdict when the agent closes its queue get
+    the configured default verdict from close."""
+    scene = udp_scene(lab, "--default-verdict", default, plan={"rules": [{"retain": "hold"}]})
+    sent = payloads(2)
+    scene.send(*sent)
+    scene.agent.packets(2)
+    assert scene.receiver.expect([]) == [], "held packets stay in the kernel"
+    assert scene.ns.queues()[1]["pending"] == 2
+    scene.agent.shutdown()
+    expected = sent if default == "accept" else []
+    assert sorted(scene.receiver.expect(expected)) == expected
+
+
+def let_go_scene(lab, default, rule):
+    scene = udp_scene(lab, *rule.pop("options", ()), "--default-verdict", default,
+                      plan={"rules": [rule]})
+    scene.send(b"let go", b"sentinel")
+    let_go, _ = scene.agent.packets(2)
+    assert let_go["result"] == "ok"
+    expected = [b"let go", b"sentinel"] if default == "accept" else [b"sentinel"]
+    assert sorted(scene.receiver.expect(expected)) == sorted(expected)
+    assert scene.ns.queues()[1]["pending"] == 0, "nothing may be left pending"
+
+
+@pytest.mark.parametrize("default", ["accept", "drop"])
+@pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
+def test_packet_expiring_without_verdict_gets_the_default(lab, mode, default):
+    """A packet handed out and neither verdicted nor retained expires (at
+    the end of its callback, or at the next pull) with the default
+    verdict, while the queue stays open."""
+    let_go_scene(lab, default, {"index": 0, "verdict": "none", "options": ("--mode", mode)})
+
+
+@pytest.mark.parametrize("default", ["accept", "drop"])
+def test_retained_packet_freed_without_verdict_gets_the_default(lab, default):
+    let_go_scene(lab, default, {"index": 0, "retain": "free"})
+
+
+def test_killed_agent_leaves_nothing_behind(lab):
+    """SIGKILL with packets pending: the kernel unbinds the queue when the
+    socket goes and drops what was pending; the receiver gets nothing."""
+    scene = udp_scene(lab, plan={"rules": [{"retain": "hold"}]})
+    scene.send(*payloads(2))
+    scene.agent.packets(2)
+    assert scene.ns.queues()[1]["pending"] == 2
+    scene.agent.signal(signal.SIGKILL)
+    assert scene.agent.wait_exit() == -signal.SIGKILL
+    assert 1 not in scene.ns.queues(), "the queue must disappear with its socket"
+    assert scene.receiver.expect([], grace=0.5) == []
+
+
+@pytest.mark.parametrize("bypass", [False, True], ids=["plain", "queue-bypass"])
+def test_closed_queue_leaves_no_program_bound(lab, bypass):
+    """After the agent closes its queue nobody is bound: the kernel drops
+    what the rule queues, unless the rule has --queue-bypass."""
+    scene = udp_scene(lab, rule_extra=("--queue-bypass",) if bypass else ())
+    scene.agent.shutdown()
+    assert 1 not in scene.ns.queues(), "close must unbind the queue"
+    scene.send(b"nobody home")
+    expected = [b"nobody home"] if bypass else []
+    assert scene.receiver.expect(expected, grace=0.5) == expected

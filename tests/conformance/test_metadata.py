@@ -1,0 +1,101 @@
+"""What the agent reports about a packet: hook, interfaces, protocol,
+owner, times, for senders and paths the case controls. An attribute the
+kernel does not send must be reported as null, never as 0."""
+from netns import veth
+from scenes import PORT, udp_scene
+from traffic import udp_send
+
+ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
+HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT = 1, 2, 3
+SENDER_UID, SENDER_GID = 12345, 23456
+
+
+def assert_absent(packet, *names):
+    for name in names:
+        assert packet[name] is None, f"{name} must be null (absent), got {packet[name]!r}"
+
+
+def test_local_sender_in_output(lab):
+    """A datagram sent on loopback by a known user, queued in OUTPUT with
+    the uid/gid flag."""
+    scene = udp_scene(lab, "--flags", "uid-gid")
+    scene.send(b"who am i", uid=SENDER_UID, gid=SENDER_GID)
+    packet, = scene.agent.packets(1)
+    lo_index, _ = scene.ns.link_info("lo")
+    assert packet["hook"] == HOOK_OUTPUT
+    assert packet["hw_protocol"] == ETH_P_IP
+    assert packet["queue"] == 1
+    assert (packet["outdev"], packet["outdev_name"]) == (lo_index, "lo")
+    assert (packet["uid"], packet["gid"]) == (SENDER_UID, SENDER_GID)
+    assert packet["orig_len"] == packet["payload_len"] == 20 + 8 + len(b"who am i")
+    # Locally generated: no input device, no bridge, no link-layer source,
+    # no receive timestamp; no mark was set; conntrack was not asked for.
+    assert_absent(packet, "indev", "indev_name", "physindev", "physindev_name",
+                  "physoutdev", "physoutdev_name", "hwaddr", "timestamp", "mark",
+                  "ct_info", "vlan")
+    assert scene.receiver.expect([b"who am i"]) == [b"who am i"]
+
+
+def test_owner_absent_without_the_flag(lab):
+    scene = udp_scene(lab)
+    scene.send(b"anonymous", uid=SENDER_UID, gid=SENDER_GID)
+    packet, = scene.agent.packets(1)
+    assert_absent(packet, "uid", "gid")
+
+
+def test_local_receiver_in_input(lab):
+    scene = udp_scene(lab, chain="INPUT")
+    scene.send(b"inbound")
+    packet, = scene.agent.packets(1)
+    lo_index, _ = scene.ns.link_info("lo")
+    assert packet["hook"] == HOOK_INPUT
+    assert (packet["indev"], packet["indev_name"]) == (lo_index, "lo")
+    assert_absent(packet, "outdev", "outdev_name", "physindev", "physoutdev")
+    assert scene.receiver.expect([b"inbound"]) == [b"inbound"]
+
+
+def test_ipv6(lab):
+    scene = udp_scene(lab, "--flags", "uid-gid", v6=True)
+    scene.send(b"over v6", uid=SENDER_UID, gid=SENDER_GID)
+    packet, = scene.agent.packets(1)
+    assert packet["hw_protocol"] == ETH_P_IPV6
+    assert packet["hook"] == HOOK_OUTPUT
+    assert packet["payload_hex"][:1] == "6", "an IPv6 header"
+    assert packet["orig_len"] == 40 + 8 + len(b"over v6")
+    assert (packet["uid"], packet["gid"]) == (SENDER_UID, SENDER_GID)
+    assert packet["outdev_name"] == "lo"
+    assert scene.receiver.expect([b"over v6"]) == [b"over v6"]
+
+
+def test_bridge_ports_and_hardware_address(lab):
+    """Host A and host B on a bridge br0 (ports pa and pb) in a third
+    namespace; the bridge's FORWARD hook queues A's datagram to B."""
+    host_a, host_b, bridge = lab.namespace(), lab.namespace(), lab.namespace()
+    veth(host_a, "eth0", bridge, "pa")
+    veth(host_b, "eth0", bridge, "pb")
+    bridge.ip("link", "add", "br0", "type", "bridge")
+    for port in ("pa", "pb"):
+        bridge.ip("link", "set", port, "master", "br0")
+    bridge.ip("link", "set", "br0", "up")
+    bridge.sysctl("net.bridge.bridge-nf-call-iptables", 1)
+    host_a.ip("addr", "add", "10.77.0.1/24", "dev", "eth0")
+    host_b.ip("addr", "add", "10.77.0.2/24", "dev", "eth0")
+    bridge.iptables("-A", "FORWARD", "-m", "physdev", "--physdev-in", "pa", "-p", "udp",
+                    "--dport", str(PORT), "-j", "NFQUEUE", "--queue-num", "1")
+    receiver = lab.udp_receiver(host_b, "10.77.0.2", PORT)
+    agent = lab.agent(bridge, 1)
+    udp_send(host_a, "10.77.0.2", PORT, b"across the bridge")
+    packet, = agent.packets(1)
+    br0, _ = bridge.link_info("br0")
+    pa, _ = bridge.link_info("pa")
+    pb, _ = bridge.link_info("pb")
+    _, mac_a = host_a.link_info("eth0")
+    assert packet["hook"] == HOOK_FORWARD
+    assert packet["hw_protocol"] == ETH_P_IP
+    assert (packet["indev"], packet["indev_name"]) == (br0, "br0")
+    assert (packet["outdev"], packet["outdev_name"]) == (br0, "br0")
+    assert (packet["physindev"], packet["physindev_name"]) == (pa, "pa")
+    assert (packet["physoutdev"], packet["physoutdev_name"]) == (pb, "pb")
+    assert packet["hwaddr"] == mac_a.replace(":", ""), "the source MAC of host A"
+    assert receiver.expect([b"across the bridge"]) == [b"across the bridge"]

@@ -1,0 +1,83 @@
+"""The plain verdicts (accept, drop, repeat, stop) and a mark given with a
+verdict, seen by the kernel's own rules and by a receiver."""
+import pytest
+
+from scenes import PORT, payloads, udp_data, udp_scene
+
+
+@pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
+def test_accept_delivers_every_packet(lab, mode):
+    """Each consumption style (run loop, dispatch from an event loop, pull
+    in batches) sees every packet once, in order, and accepts it."""
+    scene = udp_scene(lab, "--mode", mode, "--batch-size", "8", "--rcvbuf", "1048576")
+    sent = payloads(5)
+    scene.send(*sent)
+    packets = scene.agent.packets(5)
+    assert [udp_data(p["payload_hex"]) for p in packets] == sent
+    assert all(p["result"] == "ok" and p["verdict"] == "accept" for p in packets)
+    ids = [p["id"] for p in packets]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert sorted(scene.receiver.expect(sent)) == sorted(sent)
+    scene.agent.shutdown()
+
+
+def test_drop_discards_only_that_packet(lab):
+    scene = udp_scene(lab, plan={"rules": [{"index": 0, "verdict": "drop"}]})
+    sent = payloads(2)
+    scene.send(*sent)
+    first, second = scene.agent.packets(2)
+    assert (first["verdict"], first["result"]) == ("drop", "ok")
+    assert (second["verdict"], second["result"]) == ("accept", "ok")
+    # Waiting for the second proves the first had its chance to arrive.
+    assert scene.receiver.expect([sent[1]]) == [sent[1]]
+
+
+def test_repeat_sends_the_packet_through_the_hook_again(lab):
+    """REPEAT restarts the hook: a rule ahead of the queue rule counts the
+    packet on its second pass (ACCEPT would skip it), and the new mark
+    keeps it out of the queue that second time."""
+    scene = udp_scene(lab, plan={"rules": [{"verdict": "repeat", "mark": 1}]},
+                      rule_extra=("-m", "mark", "!", "--mark", "1"))
+    # The counting rule must come first: insert it at position 1.
+    scene.ns.iptables("-I", "OUTPUT", "1", "-p", "udp", "--dport", str(PORT),
+                      "-m", "mark", "--mark", "1")
+    scene.send(b"again")
+    packet, = scene.agent.packets(1)
+    assert (packet["verdict"], packet["result"], packet["set_mark_result"]) == ("repeat", "ok", "ok")
+    assert scene.receiver.expect([b"again"]) == [b"again"]
+    counted_second_pass, queued = scene.ns.rule_packets("OUTPUT")
+    assert (counted_second_pass, queued) == (1, 1)
+    assert len(scene.agent.all_packets()) == 1, "the repeated packet must not be queued again"
+
+
+def test_stop_skips_the_rest_of_the_hook(lab):
+    """STOP accepts the packet and skips the rest of the hook, ACCEPT goes
+    on with it: queued from the mangle table, a stopped packet passes a
+    DROP rule of the later filter table, an accepted one meets it."""
+    scene = udp_scene(lab, table="mangle", plan={"rules": [{"index": 0, "verdict": "stop"},
+                                                           {"index": 1, "verdict": "accept"}]})
+    scene.ns.iptables("-A", "OUTPUT", "-p", "udp", "--dport", str(PORT), "-j", "DROP")
+    sent = payloads(2)
+    scene.send(*sent)
+    stopped, accepted = scene.agent.packets(2)
+    assert (stopped["verdict"], stopped["result"]) == ("stop", "ok")
+    assert (accepted["verdict"], accepted["result"]) == ("accept", "ok")
+    assert scene.receiver.expect([sent[0]]) == [sent[0]]
+    assert scene.ns.rule_packets("OUTPUT") == [1], "the accepted packet meets the DROP rule"
+
+
+def test_mark_from_the_verdict_is_matched_by_a_later_rule(lab):
+    """The mark set with the verdict is the packet's mark from then on: an
+    INPUT rule dropping mark 7 drops the first packet and counts it; the
+    second, marked 8, passes."""
+    scene = udp_scene(lab, plan={"rules": [{"index": 0, "mark": 7}, {"index": 1, "mark": 8}]})
+    scene.ns.iptables("-A", "INPUT", "-p", "udp", "--dport", str(PORT),
+                      "-m", "mark", "--mark", "7", "-j", "DROP")
+    scene.ns.iptables("-A", "INPUT", "-p", "udp", "--dport", str(PORT), "-m", "mark", "--mark", "8")
+    sent = payloads(2)
+    scene.send(*sent)
+    marked7, marked8 = scene.agent.packets(2)
+    assert marked7["mark"] is None, "an unmarked packet reports no mark, not 0"
+    assert marked7["set_mark_result"] == marked8["set_mark_result"] == "ok"
+    assert scene.receiver.expect([sent[1]]) == [sent[1]]
+    assert scene.ns.rule_packets("INPUT") == [1, 1]
