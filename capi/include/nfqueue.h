@@ -191,6 +191,7 @@ NFQUEUE_API void nfqueue_config_free(nfqueue_config *config);
  * NFQUEUE_COPY_PACKET (1..NFQUEUE_PAYLOAD_MAX; 0 means the maximum) and is
  * ignored for the other modes. A packet longer than the range arrives
  * truncated; nfqueue_packet_orig_len() still reports its full length.
+ * (In copy mode meta the kernel reports no length at all.)
  */
 NFQUEUE_API int nfqueue_config_set_copy_mode(nfqueue_config *config, int mode, uint32_t range);
 
@@ -404,12 +405,13 @@ NFQUEUE_API int nfqueue_packet_secctx(const char **out, size_t *out_len,
 /* The skb info bits, an OR of nfqueue_skbinfo values. */
 NFQUEUE_API int nfqueue_packet_skbinfo(uint32_t *out, const nfqueue_packet *packet);
 
-/* skb->priority. */
+/* skb->priority. The kernel sends none for priority 0: then NFQUEUE_E_NOATTR. */
 NFQUEUE_API int nfqueue_packet_priority(uint32_t *out, const nfqueue_packet *packet);
 
 /* Length of the packet in the kernel, which exceeds the payload length when
- * the copy range or copy mode truncated it. */
-NFQUEUE_API uint32_t nfqueue_packet_orig_len(const nfqueue_packet *packet);
+ * the copy range truncated it. In copy mode meta (and none) the kernel does
+ * not tell: NFQUEUE_E_NOATTR. */
+NFQUEUE_API int nfqueue_packet_orig_len(uint32_t *out, const nfqueue_packet *packet);
 
 /* VLAN protocol (ETH_P_8021Q, ...) and TCI, both in host byte order. */
 NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci,

@@ -63,6 +63,7 @@ enum nfq__attr_bit {
 	NFQ__HAS_CT_ID = 1u << 15,
 	NFQ__HAS_CT_STATUS = 1u << 16,
 	NFQ__HAS_PAYLOAD = 1u << 17,
+	NFQ__HAS_ORIG_LEN = 1u << 18,
 };
 
 /* A byte range inside the packet's data (the receive buffer, or the

@@ -80,9 +80,9 @@ NFQUEUE_API int nfqueue_packet_hook(const nfqueue_packet *p)
 	return p ? p->f.hook : -1;
 }
 
-NFQUEUE_API uint32_t nfqueue_packet_orig_len(const nfqueue_packet *p)
+NFQUEUE_API int nfqueue_packet_orig_len(uint32_t *out, const nfqueue_packet *p)
 {
-	return p ? p->f.orig_len : 0;
+	return get_u32(out, p, NFQ__HAS_ORIG_LEN, p ? p->f.orig_len : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_mark(uint32_t *out, const nfqueue_packet *p)

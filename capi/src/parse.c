@@ -248,8 +248,14 @@ int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
 				 (const char *)attr - (const char *)nlh);
 	if (!has_hdr)
 		return nfq__fail(NFQUEUE_E_INVAL, "packet message lacks its NFQA_PACKET_HDR attribute");
-	/* NFQA_CAP_LEN comes only when the copy was cut short. */
-	if (!has_cap_len)
+	/* NFQA_CAP_LEN comes only when the copy was cut short; without it a
+	 * payload is the whole packet, and without a payload (copy mode
+	 * meta) the kernel does not say how long the packet was. */
+	if (has_cap_len) {
+		out->present |= NFQ__HAS_ORIG_LEN;
+	} else if (out->present & NFQ__HAS_PAYLOAD) {
 		out->orig_len = out->payload.len;
+		out->present |= NFQ__HAS_ORIG_LEN;
+	}
 	return 0;
 }

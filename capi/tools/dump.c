@@ -157,11 +157,20 @@ static void packet_time(const nfqueue_packet *p, int64_t *sec, int64_t *usec)
 	*usec = ts.tv_nsec / 1000;
 }
 
+/* The packet's length in the kernel; where the kernel does not tell (copy
+ * mode meta), what we captured is all we know. */
+static uint32_t orig_length(const nfqueue_packet *p, size_t caplen)
+{
+	uint32_t len;
+
+	return nfqueue_packet_orig_len(&len, p) == 0 ? len : (uint32_t)caplen;
+}
+
 static void print_packet(FILE *out, const nfqueue_packet *p, const uint8_t *payload,
 			 size_t caplen, int64_t sec, int64_t usec)
 {
 	uint32_t v, uid, gid;
-	uint32_t origlen = nfqueue_packet_orig_len(p);
+	uint32_t origlen = orig_length(p, caplen);
 	uint16_t hw = nfqueue_packet_hw_protocol(p);
 
 	put_time(out, sec, usec);
@@ -228,7 +237,7 @@ static int on_packet(nfqueue_packet *p, void *userdata)
 		result = DUMP_FAILED;
 	}
 	if (st->pcap && result == 0 &&
-	    pcap_writer_write(st->pcap, payload, (uint32_t)caplen, nfqueue_packet_orig_len(p), sec,
+	    pcap_writer_write(st->pcap, payload, (uint32_t)caplen, orig_length(p, caplen), sec,
 			      usec) != 0) {
 		if (errno == EPIPE)
 			st->quiet_stop = 1;
@@ -244,7 +253,7 @@ static int on_packet(nfqueue_packet *p, void *userdata)
 		return DUMP_FAILED;
 	}
 	st->packets++;
-	st->bytes += nfqueue_packet_orig_len(p);
+	st->bytes += orig_length(p, caplen);
 	if (result == 0 && st->limit != 0 && st->packets >= st->limit)
 		result = DUMP_COUNT_REACHED;
 	return result;

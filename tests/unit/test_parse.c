@@ -58,7 +58,8 @@ enum item {
 };
 #define ALL_ITEMS ((1u << N_ITEMS) - 1)
 
-/* The presence bit each item sets (CAP_LEN has none: it feeds orig_len). */
+/* The presence bit each item sets (CAP_LEN has none of its own: it feeds
+ * orig_len, whose bit bits_of() derives). */
 static const uint32_t item_bit[N_ITEMS] = {
 	[IT_MARK] = NFQ__HAS_MARK, [IT_TIMESTAMP] = NFQ__HAS_TIMESTAMP,
 	[IT_INDEV] = NFQ__HAS_INDEV, [IT_OUTDEV] = NFQ__HAS_OUTDEV,
@@ -85,6 +86,10 @@ static uint32_t bits_of(unsigned items)
 	for (i = 0; i < N_ITEMS; i++)
 		if (items & (1u << i))
 			bits |= item_bit[i];
+	/* The original length is known from NFQA_CAP_LEN or, failing that,
+	 * from the payload; with neither it is absent. */
+	if (items & (1u << IT_PAYLOAD | 1u << IT_CAP_LEN))
+		bits |= NFQ__HAS_ORIG_LEN;
 	return bits;
 }
 
@@ -309,11 +314,15 @@ static void test_orig_len(void)
 		CHECK_EQ(f.orig_len, CAP_LEN);
 	if (!parse_ok(&f, build(1u << IT_PAYLOAD)))
 		CHECK_EQ(f.orig_len, sizeof(payload));
-	/* copy mode meta: no payload, but the kernel says how long it was */
+	/* a message with a length but no payload still reports the length */
 	if (!parse_ok(&f, build(1u << IT_CAP_LEN))) {
 		CHECK_EQ(f.orig_len, CAP_LEN);
 		CHECK_EQ(f.present & NFQ__HAS_PAYLOAD, 0);
+		CHECK_EQ(f.present & NFQ__HAS_ORIG_LEN, NFQ__HAS_ORIG_LEN);
 	}
+	/* copy mode meta as the kernel sends it: neither, so the length is absent */
+	if (!parse_ok(&f, build(0)))
+		CHECK_EQ(f.present & NFQ__HAS_ORIG_LEN, 0);
 }
 
 static void test_vlan(void)

@@ -143,7 +143,8 @@ void report_packet(struct line *l, const nfqueue_packet *p, size_t hex_max)
 	rc = nfqueue_packet_ct_status(&u, p);
 	u32_member(l, "ct_status", rc, u);
 
-	line_int(l, "orig_len", nfqueue_packet_orig_len(p));
+	rc = nfqueue_packet_orig_len(&u, p);
+	u32_member(l, "orig_len", rc, u);
 	rc = nfqueue_packet_payload(&data, &len, p);
 	if (rc == 0) {
 		line_int(l, "payload_len", (long long)len);
