@@ -138,24 +138,24 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until the socket is readable. 0: readable; 1: timed out. */
-static int wait_readable(struct nfqueue_queue *q, int timeout_ms, bool watch_stop)
+/* Wait until the socket is readable or `deadline` (now_ms() time; -1:
+ * none) passes. 0: readable; 1: timed out. */
+static int wait_readable(struct nfqueue_queue *q, int64_t deadline, bool watch_stop)
 {
 	struct pollfd fds[2] = {
 		{ .fd = q->fd, .events = POLLIN },
 		{ .fd = q->stop_pipe[0], .events = POLLIN },
 	};
-	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
 
 	for (;;) {
-		int wait = timeout_ms;
+		int wait = -1;
 		int n;
 
 		if (watch_stop && atomic_load(&q->stop_requested)) {
 			drain_stop(q);
 			return NFQUEUE_E_STOPPED;
 		}
-		if (timeout_ms > 0) {
+		if (deadline >= 0) {
 			int64_t left = deadline - now_ms();
 
 			wait = left > 0 ? (int)left : 0;
@@ -172,12 +172,13 @@ static int wait_readable(struct nfqueue_queue *q, int timeout_ms, bool watch_sto
 		}
 		if (n == 0)
 			return 1;
-		if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL) && !(fds[0].revents & POLLIN))
-			return 0; /* let recv() report what is wrong */
 		if (fds[0].revents)
-			return 0;
+			return 0; /* readable, or an error that recv() will report */
 	}
 }
+
+static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t deadline,
+		      enum receive_mode mode);
 
 static int fail_nobufs(struct nfqueue_queue *q)
 {
@@ -193,12 +194,17 @@ static int fail_nobufs(struct nfqueue_queue *q)
 static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
 			 enum receive_mode mode)
 {
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	size_t off = 0;
-	int rc;
 
 	expire_delivered(q);
 	if (keep_undelivered(q))
 		return 0;
+	/* A stop asked for before this call ends it before any packet. */
+	if (mode != RECEIVE_DISPATCH && atomic_load(&q->stop_requested)) {
+		drain_stop(q);
+		return NFQUEUE_E_STOPPED;
+	}
 	if (q->nobufs_pending && mode != RECEIVE_RUN) {
 		q->nobufs_pending = false;
 		return fail_nobufs(q);
@@ -208,21 +214,34 @@ static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
 		off = q->backlog;
 		q->backlog = 0;
 	}
-	if (q->nbatch == 0) {
-		rc = wait_readable(q, mode == RECEIVE_DISPATCH ? 0 : timeout_ms, mode != RECEIVE_DISPATCH);
-		if (rc)
-			return rc > 0 ? 0 : rc;
-	}
+	return fill_batch(q, max, off, deadline, mode);
+}
 
-	/* Take what is there, as long as one more message surely fits. */
+/*
+ * Read until the batch has `max` packets, the buffer may not hold another
+ * message, or nothing more is ready. Waits (until `deadline`) only while
+ * the batch is empty: a datagram may carry no packet at all (the kernel's
+ * answer to a failed verdict), and that must not end a wait early.
+ */
+static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t deadline,
+		      enum receive_mode mode)
+{
 	while (q->nbatch < max && q->buf_size - off >= q->max_msg) {
 		ssize_t n = recv(q->fd, q->buf + off, q->buf_size - off, MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				int rc;
+
+				if (q->nbatch || mode == RECEIVE_DISPATCH)
+					break;
+				rc = wait_readable(q, deadline, true);
+				if (rc)
+					return rc > 0 ? 0 : rc;
+				continue;
+			}
 			if (errno == ENOBUFS) {
 				atomic_fetch_add(&q->enobufs, 1);
 				if (mode == RECEIVE_RUN)
