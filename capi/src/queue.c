@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #define MSG_OVERHEAD 8192u
 /* Per-packet share of the receive buffer for a batch of small packets. */
 #define BATCH_SHARE 2048u
+/* The kernel answers a config message synchronously; this is a safety net. */
+#define ACK_TIMEOUT_MS 5000
 
 static const char *flag_name(uint32_t flag)
 {
@@ -213,6 +216,15 @@ static int config_request(struct nfqueue_queue *q, struct nlmsghdr *nlh)
 				continue;
 			if (errno == ENOBUFS) {
 				atomic_fetch_add(&q->enobufs, 1);
+				continue;
+			}
+			/* An adopted socket may be non-blocking: wait for the
+			 * answer, which the kernel sends at once. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+
+				if (poll(&pfd, 1, ACK_TIMEOUT_MS) == 0)
+					return -ETIMEDOUT;
 				continue;
 			}
 			return -errno;
