@@ -154,6 +154,11 @@ struct nfqueue_queue {
 	size_t backlog;   /* bytes of packet messages read during open, not yet handed out */
 	/* Borrowed slots of the current batch. */
 	struct nfqueue_packet **slots;
+	/* The previous batch's slots, all expired. Batches alternate between
+	 * the two sets, so a handle kept past its expiry still finds its own
+	 * expired slot (NFQUEUE_E_EXPIRED) during the next batch, instead of
+	 * a newer packet that reused the memory. */
+	struct nfqueue_packet **spare_slots;
 	size_t nslots;
 	size_t nbatch;    /* packets in the current batch */
 	size_t delivered; /* of those, how many were handed to the caller */

@@ -354,7 +354,8 @@ static int alloc_buffers(struct nfqueue_queue *q)
 	q->buf_size = q->max_msg + (size_t)c->batch_size * BATCH_SHARE;
 	q->buf = malloc(q->buf_size);
 	q->slots = calloc(c->batch_size, sizeof(*q->slots));
-	if (!q->buf || !q->slots)
+	q->spare_slots = calloc(c->batch_size, sizeof(*q->spare_slots));
+	if (!q->buf || !q->slots || !q->spare_slots)
 		return nfq__fail(NFQUEUE_E_NOMEM, "cannot allocate a %zu-byte receive buffer", q->buf_size);
 	q->nslots = c->batch_size;
 	return 0;
@@ -371,10 +372,13 @@ static void release_resources(struct nfqueue_queue *q)
 			unbind_queue(q);
 		q->fd = -1;
 	}
-	for (i = 0; i < q->nslots; i++)
+	for (i = 0; i < q->nslots; i++) {
 		free(q->slots ? q->slots[i] : NULL);
+		free(q->spare_slots ? q->spare_slots[i] : NULL);
+	}
 	free(q->slots);
-	q->slots = NULL;
+	free(q->spare_slots);
+	q->slots = q->spare_slots = NULL;
 	q->nslots = q->nbatch = q->delivered = 0;
 	free(q->buf);
 	q->buf = NULL;

@@ -121,6 +121,16 @@ static size_t keep_undelivered(struct nfqueue_queue *q)
 	return kept;
 }
 
+/* A new batch takes the other set of slots: the one just expired stays
+ * untouched through this batch (see spare_slots in internal.h). */
+static void swap_slots(struct nfqueue_queue *q)
+{
+	struct nfqueue_packet **expired = q->slots;
+
+	q->slots = q->spare_slots;
+	q->spare_slots = expired;
+}
+
 static void drain_stop(struct nfqueue_queue *q)
 {
 	char sink[64];
@@ -200,6 +210,7 @@ static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
 	expire_delivered(q);
 	if (keep_undelivered(q))
 		return 0;
+	swap_slots(q);
 	/* A stop asked for before this call ends it before any packet. */
 	if (mode != RECEIVE_DISPATCH && atomic_load(&q->stop_requested)) {
 		drain_stop(q);
