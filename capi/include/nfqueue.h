@@ -124,7 +124,7 @@ typedef enum nfqueue_flag {
 	NFQUEUE_FLAG_CONNTRACK = 1 << 1, /* report conntrack state (kernel needs NETFILTER_NETLINK_GLUE_CT) */
 	NFQUEUE_FLAG_GSO = 1 << 2,       /* deliver GSO packets unsegmented, larger than the MTU */
 	NFQUEUE_FLAG_UID_GID = 1 << 3,   /* report uid and gid of the owning socket */
-	NFQUEUE_FLAG_SECCTX = 1 << 4     /* report the security context of the owning socket */
+	NFQUEUE_FLAG_SECCTX = 1 << 4     /* report the packet's security context (its secmark label) */
 } nfqueue_flag;
 
 /* Verdicts, the kernel's NF_* values. */
@@ -352,9 +352,13 @@ NFQUEUE_API uint64_t nfqueue_queue_enobufs_count(const nfqueue_queue *queue);
  * Packets: metadata
  *
  * Getters that return int give 0 and fill *out, or NFQUEUE_E_NOATTR when the
- * kernel did not send the attribute: absent is never reported as 0. On a
- * borrowed packet after it expired they return NFQUEUE_E_EXPIRED. Getters
+ * kernel did not send the attribute: absent is never reported as 0. Getters
  * that return a value read fields every packet has.
+ *
+ * Using a borrowed packet after it expired is a bug in the caller. The
+ * library catches it, with NFQUEUE_E_EXPIRED from every int-returning
+ * call, until the batch after the next one starts; after that the handle
+ * may name a newer packet, as any dangling pointer may.
  * ------------------------------------------------------------------------ */
 
 /* The kernel's id of the packet in its queue. */
@@ -373,7 +377,8 @@ NFQUEUE_API int nfqueue_packet_hook(const nfqueue_packet *packet);
 NFQUEUE_API int nfqueue_packet_mark(uint32_t *out, const nfqueue_packet *packet);
 
 /* When the packet was received, as seconds and microseconds since the epoch.
- * Locally generated and forwarded packets usually carry none. */
+ * Locally generated packets carry none, and the kernel stamps received ones
+ * only while some socket has asked for receive timestamps (SO_TIMESTAMP). */
 NFQUEUE_API int nfqueue_packet_timestamp(int64_t *out_sec, int64_t *out_usec,
 					 const nfqueue_packet *packet);
 
@@ -397,8 +402,9 @@ NFQUEUE_API int nfqueue_packet_hwaddr(const uint8_t **out, size_t *out_len,
 NFQUEUE_API int nfqueue_packet_uid(uint32_t *out, const nfqueue_packet *packet);
 NFQUEUE_API int nfqueue_packet_gid(uint32_t *out, const nfqueue_packet *packet);
 
-/* Security context of the owning socket (NFQUEUE_FLAG_SECCTX), not
- * NUL-terminated. Borrowed: valid as long as the packet. */
+/* The packet's security context, the label of its secmark as an LSM such
+ * as SELinux names it (NFQUEUE_FLAG_SECCTX); absent where no LSM labels
+ * packets. Not NUL-terminated. Borrowed: valid as long as the packet. */
 NFQUEUE_API int nfqueue_packet_secctx(const char **out, size_t *out_len,
 				      const nfqueue_packet *packet);
 

@@ -149,8 +149,8 @@ class Lab:
         return agent_mod.start(self.command, ns, queue, *options, plan=plan, ready=ready,
                                registry=self._processes)
 
-    def udp_receiver(self, ns, addr, port):
-        return self._track(traffic.UdpReceiver(ns, addr, port)).wait_ready()
+    def udp_receiver(self, ns, addr, port, timestamps=False):
+        return self._track(traffic.UdpReceiver(ns, addr, port, timestamps)).wait_ready()
 
     def tcp_receiver(self, ns, addr, port):
         return self._track(traffic.TcpReceiver(ns, addr, port)).wait_ready()

@@ -8,6 +8,7 @@ import os
 import platform
 import socket
 import struct
+import subprocess
 import sys
 
 # CAP_NET_ADMIN is bit 12 of the capability sets; CAP_SYS_ADMIN bit 21.
@@ -89,17 +90,54 @@ def _nfqueue_flag_probe(flag, queue_num=65000):
                 return struct.unpack_from("=i", reply, 16)[0]
 
 
-def conntrack_flag_supported(ns):
-    """Whether NFQUEUE_FLAG_CONNTRACK works on this kernel: it needs
-    CONFIG_NETFILTER_NETLINK_GLUE_CT. From the kernel's configuration if
-    it is published, else from the kernel's own answer to a raw netlink
-    request made inside the test's namespace `ns` (never from the library
-    under test)."""
+def _flag_supported(ns, config_key, bit):
+    """Whether the kernel accepts queue flag `bit`, which needs `config_key`:
+    from the kernel's configuration if it is published, else from the
+    kernel's own answer to a raw netlink request made inside the test's
+    namespace `ns` (never from the library under test)."""
     config = kernel_config()
     if config is not None:
-        return config.get("CONFIG_NETFILTER_NETLINK_GLUE_CT") == "y"
-    out = ns.run([sys.executable, os.path.abspath(__file__), "probe-flag", "2"]).stdout
+        return config.get(config_key) == "y"
+    out = ns.run([sys.executable, os.path.abspath(__file__), "probe-flag", str(bit)]).stdout
     return int(out) != -errno.EOPNOTSUPP
+
+
+def conntrack_flag_supported(ns):
+    """Whether NFQUEUE_FLAG_CONNTRACK works: CONFIG_NETFILTER_NETLINK_GLUE_CT."""
+    return _flag_supported(ns, "CONFIG_NETFILTER_NETLINK_GLUE_CT", 2)
+
+
+def secctx_flag_supported(ns):
+    """Whether NFQUEUE_FLAG_SECCTX works: CONFIG_NETWORK_SECMARK."""
+    return _flag_supported(ns, "CONFIG_NETWORK_SECMARK", 16)
+
+
+# Security modules that can put a security context on a packet (through
+# its secmark): only these can make the kernel send NFQA_SECCTX.
+SECMARK_LSMS = {"selinux", "smack", "apparmor"}
+
+
+def active_lsms():
+    """The security modules active in the running kernel, as the kernel
+    lists them in securityfs, or None if that cannot be read. Where
+    securityfs is not mounted it is mounted in a private mount namespace of
+    a child process (unshare), which leaves the system's mounts alone."""
+    path = "/sys/kernel/security/lsm"
+    try:
+        with open(path) as f:
+            return set(f.read().strip().split(","))
+    except OSError:
+        pass
+    try:
+        result = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             f"mount -t securityfs securityfs /sys/kernel/security && cat {path}"],
+            capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0 or not result.stdout.strip():
+        return None
+    return set(result.stdout.strip().split(","))
 
 
 def in_ci():

@@ -6,6 +6,7 @@ Every wait has a timeout, and stop() ends the process by its own pid
 (SIGTERM, then SIGKILL): nothing here signals a process it did not start.
 """
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -103,6 +104,33 @@ class JsonLineProcess:
         """Let `seconds` pass, so events that should NOT come have had their chance."""
         time.sleep(seconds)
         self._check_protocol()
+
+    def asleep(self):
+        """Whether every thread of the process is asleep (state S): blocked
+        waiting, for instance for packets. From /proc, not from the process."""
+        try:
+            tasks = os.listdir(f"/proc/{self.pid}/task")
+            states = []
+            for task in tasks:
+                with open(f"/proc/{self.pid}/task/{task}/stat") as f:
+                    # The state follows the command name, which is in parentheses.
+                    states.append(f.read().rpartition(")")[2].split()[0])
+        except OSError:
+            return False  # gone, or a thread ended while we looked
+        return bool(states) and all(state == "S" for state in states)
+
+    def wait_asleep(self, timeout=3.0, samples=3, interval=0.05):
+        """Wait until the process has been asleep for `samples` looks in a
+        row, `interval` seconds apart: it is blocked, not just between two
+        steps. Fails (AssertionError) on timeout."""
+        deadline = time.monotonic() + timeout
+        row = 0
+        while row < samples:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.label} did not settle into a blocking wait "
+                                     f"within {timeout:g} s\n{self.describe()}")
+            row = row + 1 if self.asleep() else 0
+            time.sleep(interval)
 
     def signal(self, signum):
         if self.proc.poll() is None:

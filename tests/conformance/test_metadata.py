@@ -1,8 +1,9 @@
 """What the agent reports about a packet: hook, interfaces, protocol,
-owner, times, for senders and paths the case controls. An attribute the
+owner, security context, for senders and paths the case controls. An attribute the
 kernel does not send must be reported as null, never as 0."""
+import kernel
 from netns import veth
-from scenes import PORT, udp_scene
+from scenes import PORT, V4, queue_rule, udp_scene
 from traffic import udp_send
 
 ETH_P_IP = 0x0800
@@ -42,6 +43,43 @@ def test_owner_absent_without_the_flag(lab):
     scene.send(b"anonymous", uid=SENDER_UID, gid=SENDER_GID)
     packet, = scene.agent.packets(1)
     assert_absent(packet, "uid", "gid")
+
+
+def test_security_context_flag(lab):
+    """NFQUEUE_FLAG_SECCTX needs CONFIG_NETWORK_SECMARK: where the kernel
+    lacks it, opening fails with NFQUEUE_E_NOTSUP naming the flag. Which
+    applies is decided from the kernel, never from the agent.
+
+    With the flag, the kernel sends a context only for a packet with a
+    secmark, which only a labelling security module (SELinux, Smack,
+    AppArmor) can give it. Where none is active (securityfs lists the
+    active ones) no packet can have one, so secctx must be null: that
+    holds on the suite's reference machine. Where one is active, or the
+    list cannot be read, the context is up to its policy, and only the
+    form is certain: a non-empty string or null."""
+    ns = lab.namespace()
+    queue_rule(ns)
+    receiver = lab.udp_receiver(ns, V4, PORT)
+    if not kernel.secctx_flag_supported(ns):
+        agent = lab.agent(ns, 1, "--flags", "secctx", ready=False)
+        error = agent.wait_error()
+        assert (error["name"], error["code"], error["call"]) == \
+            ("NFQUEUE_E_NOTSUP", -95, "nfqueue_queue_open")
+        assert "SECCTX" in error["message"].upper(), error["message"]
+        assert agent.wait_exit() != 0
+        assert 1 not in ns.queues(), "a refused flag must leave no queue bound"
+        return
+    agent = lab.agent(ns, 1, "--flags", "secctx")
+    udp_send(ns, V4, PORT, b"labelled?")
+    packet, = agent.packets(1)
+    lsms = kernel.active_lsms()
+    if lsms is not None and not lsms & kernel.SECMARK_LSMS:
+        assert packet["secctx"] is None, f"no module can label a packet here ({sorted(lsms)})"
+    else:
+        secctx = packet["secctx"]
+        assert secctx is None or (isinstance(secctx, str) and secctx), repr(secctx)
+    assert (packet["verdict"], packet["result"]) == ("accept", "ok")
+    assert receiver.expect([b"labelled?"]) == [b"labelled?"]
 
 
 def test_local_receiver_in_input(lab):

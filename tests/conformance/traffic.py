@@ -15,8 +15,9 @@ def pattern(size):
 
 
 class Receiver(JsonLineProcess):
-    def __init__(self, ns, kind, addr, port):
-        super().__init__(ns.argv([sys.executable, NETTOOL, f"{kind}-recv", addr, str(port)]),
+    def __init__(self, ns, kind, addr, port, options=()):
+        super().__init__(ns.argv([sys.executable, NETTOOL, f"{kind}-recv", addr, str(port),
+                                  *options]),
                          f"{kind} receiver [{addr}]:{port} in {ns.name}")
 
     def wait_ready(self):
@@ -26,8 +27,15 @@ class Receiver(JsonLineProcess):
 
 
 class UdpReceiver(Receiver):
-    def __init__(self, ns, addr, port):
-        super().__init__(ns, "udp", addr, port)
+    def __init__(self, ns, addr, port, timestamps=False):
+        """With `timestamps`, the receiver asks the kernel to stamp arriving
+        packets, which it does for every namespace from then on, and
+        reports each datagram's stamp (see nettool.py)."""
+        super().__init__(ns, "udp", addr, port, ["--timestamps"] if timestamps else [])
+
+    def wait_events(self, count, timeout=5.0):
+        """The first `count` "datagram" events, with all their members."""
+        return self.wait_for(lambda e: e["event"] == "datagram", count, timeout, "a datagram")
 
     def datagrams(self):
         return [bytes.fromhex(e["hex"]) for e in self.select(lambda e: e["event"] == "datagram")]

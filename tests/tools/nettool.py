@@ -6,7 +6,9 @@ the suite can start it with `ip netns exec NS python3 nettool.py ...` and
 read what happened:
 
   udp-recv ADDR PORT         print {"event":"ready"} once bound, then one
-                             {"event":"datagram","len":N,"hex":...} per datagram
+                             {"event":"datagram","len":N,"hex":...} per datagram;
+                             with --timestamps also "tstamp":[SEC,NSEC] (or null),
+                             the time the kernel stamped it on reception
   tcp-recv ADDR PORT         print {"event":"ready"}, then per connection one
                              {"event":"stream","len":N,"sha256":...,"hex":...}
                              when the peer closes it
@@ -27,6 +29,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -65,9 +68,61 @@ def end_on_sigterm():
     signal.signal(signal.SIGTERM, stop)
 
 
+# Linux's generic values (x86, arm, arm64, riscv, ...); Python's socket
+# module does not name them. SO_TIMESTAMPING is also the cmsg type.
+SO_TIMESTAMPING = 37
+SOF_TIMESTAMPING_RX_SOFTWARE = 1 << 3
+SOF_TIMESTAMPING_SOFTWARE = 1 << 4
+TIMESPEC = struct.Struct("@ll")  # struct timespec: time_t and long
+
+
+def enable_rx_timestamps(sock):
+    """Ask for the kernel's software receive timestamps. Unlike SO_TIMESTAMP,
+    which stamps a datagram at recvmsg() time when it carries no stamp, this
+    reports only a stamp the kernel put on the packet when it arrived."""
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING,
+                    SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE)
+
+
+def rx_timestamp(ancdata):
+    """[sec, nsec] of the receive stamp in recvmsg()'s ancillary data, or None."""
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPING and len(data) >= TIMESPEC.size:
+            sec, nsec = TIMESPEC.unpack_from(data)  # ts[0]: the software stamp
+            if sec or nsec:
+                return [sec, nsec]
+    return None
+
+
+def wait_for_rx_timestamps(timeout=5.0):
+    """The kernel stamps arriving packets only while some socket wants
+    stamps: asking turns on a global static key, but through deferred
+    work, a moment later. Until then a packet may pass the NFQUEUE hooks
+    unstamped. Probe with datagrams to ourselves on loopback until one
+    comes back stamped, so "ready" means every later packet is stamped."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    enable_rx_timestamps(probe)
+    probe.bind(("127.0.0.1", 0))  # an ephemeral port no queue rule matches
+    probe.settimeout(1.0)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            probe.sendto(b"probe", probe.getsockname())
+            _, ancdata, _, _ = probe.recvmsg(64, 1024)
+            if rx_timestamp(ancdata):
+                return
+            time.sleep(0.01)
+        raise SystemExit("the kernel does not stamp received packets (SO_TIMESTAMPING)")
+    finally:
+        probe.close()
+
+
 def udp_recv(args):
     sock = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    if args.timestamps:
+        enable_rx_timestamps(sock)
+        wait_for_rx_timestamps()
     sock.bind((args.addr, args.port))
     emit(event="ready")
     deadline = time.monotonic() + args.lifetime
@@ -77,8 +132,9 @@ def udp_recv(args):
             break
         ready, _, _ = select.select([sock], [], [], left)
         if ready:
-            data = sock.recv(70000)
-            emit(event="datagram", len=len(data), hex=data.hex())
+            data, ancdata, _, _ = sock.recvmsg(70000, 1024)
+            extra = {"tstamp": rx_timestamp(ancdata)} if args.timestamps else {}
+            emit(event="datagram", len=len(data), hex=data.hex(), **extra)
 
 
 def tcp_recv(args):
@@ -151,6 +207,9 @@ def main():
             p.add_argument("--uid", type=int)
             p.add_argument("--gid", type=int)
             p.add_argument("--size", type=int, help="also send pattern(SIZE)")
+        if name == "udp-recv":
+            p.add_argument("--timestamps", action="store_true",
+                           help="report each datagram's kernel receive timestamp")
         if name == "udp-send":
             p.add_argument("hex", nargs="*", default=[])
             p.add_argument("--gap", type=float, default=0.0, help="seconds between datagrams")

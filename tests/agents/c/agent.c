@@ -8,19 +8,24 @@
  *
  *   nfqueue-agent-c --queue N [--mode run|dispatch|pull] [--copy-mode M]
  *       [--copy-range N] [--max-len N] [--flags a,b] [--rcvbuf N] [--no-enobufs]
- *       [--default-verdict accept|drop] [--netns PATH] [--batch-size N]
- *       [--plan JSON] [--payload-hex-max N]
+ *       [--default-verdict accept|drop] [--netns PATH] [--adopt-socket]
+ *       [--batch-size N] [--plan JSON] [--payload-hex-max N]
  *
  * It stops cleanly on SIGTERM or SIGINT: the handler only calls
  * nfqueue_queue_stop(), which is async-signal-safe.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
 
 #include <nfqueue.h>
 
@@ -135,6 +140,7 @@ struct options {
 	long queue_num;
 	enum mode mode;
 	const char *plan;
+	bool adopt_socket;
 };
 
 /* Parse the command line into `config` (set as we go) and `opts`. */
@@ -142,7 +148,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 			  struct agent *a)
 {
 	enum { O_QUEUE = 256, O_MODE, O_COPY_MODE, O_COPY_RANGE, O_MAX_LEN, O_FLAGS, O_RCVBUF,
-	       O_NO_ENOBUFS, O_DEFAULT, O_NETNS, O_BATCH, O_PLAN, O_HEX };
+	       O_NO_ENOBUFS, O_DEFAULT, O_NETNS, O_ADOPT, O_BATCH, O_PLAN, O_HEX };
 	static const struct option long_options[] = {
 		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -154,6 +160,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 		{ "no-enobufs", no_argument, NULL, O_NO_ENOBUFS },
 		{ "default-verdict", required_argument, NULL, O_DEFAULT },
 		{ "netns", required_argument, NULL, O_NETNS },
+		{ "adopt-socket", no_argument, NULL, O_ADOPT },
 		{ "batch-size", required_argument, NULL, O_BATCH },
 		{ "plan", required_argument, NULL, O_PLAN },
 		{ "payload-hex-max", required_argument, NULL, O_HEX },
@@ -167,6 +174,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 	opts->queue_num = -1;
 	opts->mode = MODE_RUN;
 	opts->plan = NULL;
+	opts->adopt_socket = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (c) {
@@ -223,6 +231,9 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 		case O_NETNS:
 			must(nfqueue_config_set_netns(config, optarg), "nfqueue_config_set_netns");
 			break;
+		case O_ADOPT:
+			opts->adopt_socket = true;
+			break;
 		case O_BATCH:
 			must(nfqueue_config_set_batch_size(config, parse_number(optarg, "--batch-size")),
 			     "nfqueue_config_set_batch_size");
@@ -244,6 +255,34 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 	if (copy_given)
 		must(nfqueue_config_set_copy_mode(config, copy_mode, copy_range),
 		     "nfqueue_config_set_copy_mode");
+}
+
+/*
+ * --adopt-socket: open the netlink socket ourselves and hand it to the
+ * library, as an application with its own event loop would. Non-blocking,
+ * as such a loop's sockets usually are. Returns the fd; it stays ours.
+ */
+static int adopt_socket(nfqueue_config *config)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
+
+	if (fd < 0) {
+		struct line l = { 0 };
+		char message[256];
+
+		snprintf(message, sizeof(message), "cannot open a NETLINK_NETFILTER socket: %s",
+			 strerror(errno));
+		line_begin(&l, "error");
+		line_str(&l, "call", "socket");
+		line_int(&l, "code", NFQUEUE_E_IO);
+		line_str(&l, "name", "NFQUEUE_E_IO");
+		line_str(&l, "message", message);
+		line_emit(&l);
+		free(l.buf);
+		exit(EXIT_OPEN);
+	}
+	must(nfqueue_config_set_fd(config, fd), "nfqueue_config_set_fd");
+	return fd;
 }
 
 /* ---- the three ways to consume a queue ---- */
@@ -270,6 +309,7 @@ static int consume_dispatch(struct agent *a)
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
 		rc = nfqueue_queue_dispatch(&handled, a->queue, judge_packet, a);
+		judge_use_stale(a); /* their callbacks returned: expired */
 		if (rc == NFQUEUE_E_NOBUFS)
 			continue; /* counted by the library, reported at exit */
 		if (rc) {
@@ -288,6 +328,7 @@ static int consume_pull(struct agent *a)
 		size_t count = 0, i;
 		int rc = nfqueue_queue_pull(batch, 64, &count, a->queue, -1);
 
+		judge_use_stale(a); /* the last batch expired as this pull began */
 		if (rc == NFQUEUE_E_STOPPED)
 			return 0;
 		if (rc == NFQUEUE_E_NOBUFS)
@@ -308,12 +349,16 @@ int main(int argc, char **argv)
 	struct options opts;
 	nfqueue_config *config = NULL;
 	struct line l = { 0 };
+	int adopted_fd = -1;
 	int rc;
 
 	install_signal_handlers();
 	a->main_thread = pthread_self();
 	must(nfqueue_config_new(&config), "nfqueue_config_new");
 	parse_options(argc, argv, config, &opts, a);
+	if (opts.adopt_socket)
+		adopted_fd = adopt_socket(config);
+	a->stale_at_callback = opts.mode != MODE_PULL;
 	if (opts.plan) {
 		char why[256];
 
@@ -343,6 +388,8 @@ int main(int argc, char **argv)
 	case MODE_DISPATCH: rc = consume_dispatch(a); break;
 	case MODE_PULL: rc = consume_pull(a); break;
 	}
+	/* Before close, which would take their memory along. */
+	judge_use_stale(a);
 
 	/* Close first, so the packets still held get the default verdict
 	 * from close, as the suite checks; freeing them after sends nothing. */
@@ -354,13 +401,20 @@ int main(int argc, char **argv)
 		uint64_t enobufs = nfqueue_queue_enobufs_count(a->queue);
 		int close_rc = nfqueue_queue_close(a->queue);
 
+		judge_after_close(a);
+		judge_free_kept(a);
+		nfqueue_queue_free(a->queue);
 		line_begin(&l, "closed");
 		line_str(&l, "result", result_name(close_rc));
 		line_int(&l, "enobufs", (long long)enobufs);
+		/* The library unbinds an adopted socket at close, but neither
+		 * close nor free may close it: it is still ours. */
+		if (adopted_fd >= 0) {
+			line_bool(&l, "adopted_fd_open", fcntl(adopted_fd, F_GETFD) != -1);
+			close(adopted_fd);
+		}
 		line_emit(&l);
 	}
-	judge_free_kept(a);
-	nfqueue_queue_free(a->queue);
 	plan_free(&a->plan);
 	free(l.buf);
 	return rc ? EXIT_RUNTIME : EXIT_CLEAN;

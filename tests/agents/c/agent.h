@@ -18,6 +18,7 @@ struct kept {
 	nfqueue_packet *packet;
 	const struct rule *rule;
 	long long index;
+	uint32_t id; /* noted while the handle was valid */
 };
 
 /* A list of retained packets. */
@@ -35,6 +36,14 @@ struct agent {
 	struct kept_list held;  /* "hold": verdicted by close */
 	struct kept_list later; /* "later": filling up the next group */
 	struct kept_list batch; /* "batch": filling up the next group */
+	struct kept_list after_close; /* "after_close": verdict tried once the queue closed */
+	/* "expire": handles of packets that were NOT retained, kept to be
+	 * used (wrongly, on purpose) once they expired. */
+	struct kept_list stale;
+	/* Whether a packet's callback starting means the earlier packets'
+	 * callbacks returned, so they expired (run, dispatch); with pull
+	 * they expire only at the next pull. */
+	bool stale_at_callback;
 
 	pthread_t main_thread;  /* to tell which thread gave a verdict */
 	/* The thread verdicting the last "later" group, if any. */
@@ -47,6 +56,13 @@ int judge_packet(nfqueue_packet *packet, void *agent);
 
 /* Wait for a "later" group still being verdicted. */
 void judge_join_later(struct agent *agent);
+
+/* Use the handles of "expire" packets, which have expired by now: read the
+ * payload and try the verdict, and report both outcomes. */
+void judge_use_stale(struct agent *agent);
+
+/* After close: try the verdict of each "after_close" packet and report it. */
+void judge_after_close(struct agent *agent);
 
 /* Free every packet still retained (after close, which gave each its
  * default verdict). */

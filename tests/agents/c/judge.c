@@ -57,6 +57,15 @@ static void thread_member(struct line *l, const struct agent *a)
 	line_str(l, "thread", pthread_equal(pthread_self(), a->main_thread) ? "main" : "other");
 }
 
+/* The library's detail message of the call that just failed with `rc`,
+ * as `key`; nothing when it succeeded. Call it before any other library
+ * call: the message lasts only until the next one on this thread. */
+static void message_member(struct line *l, const char *key, int rc)
+{
+	if (rc)
+		line_str(l, key, nfqueue_last_error());
+}
+
 static bool push(struct kept_list *list, nfqueue_packet *p, const struct rule *r, long long index)
 {
 	if (list->count == list->cap) {
@@ -68,7 +77,8 @@ static bool push(struct kept_list *list, nfqueue_packet *p, const struct rule *r
 		list->items = items;
 		list->cap = cap;
 	}
-	list->items[list->count++] = (struct kept){ .packet = p, .rule = r, .index = index };
+	list->items[list->count++] = (struct kept){ .packet = p, .rule = r, .index = index,
+						    .id = nfqueue_packet_id(p) };
 	return true;
 }
 
@@ -109,6 +119,87 @@ static void rewrite(struct line *l, nfqueue_packet *p, const struct rule *r)
 	free(copy);
 }
 
+/* "set_payload_len": a replacement payload of exactly `r->set_payload_len`
+ * bytes (the packet's own, cut or zero-padded), to probe the size limit. */
+static void set_payload_len(struct line *l, nfqueue_packet *p, const struct rule *r)
+{
+	size_t want = r->set_payload_len, len = 0;
+	const uint8_t *data = NULL;
+	uint8_t *bytes;
+	int rc = nfqueue_packet_payload(&data, &len, p);
+
+	if (rc == NFQUEUE_E_NOATTR)
+		len = 0; /* copy mode meta: all zeros */
+	else if (rc) {
+		line_str(l, "set_payload_result", error_name(rc));
+		message_member(l, "set_payload_message", rc);
+		return;
+	}
+	bytes = calloc(1, want ? want : 1);
+	if (!bytes) {
+		line_str(l, "set_payload_result", "out_of_memory");
+		return;
+	}
+	if (len && want)
+		memcpy(bytes, data, len < want ? len : want);
+	rc = nfqueue_packet_set_payload(p, bytes, want);
+	line_str(l, "set_payload_result", result_name(rc));
+	message_member(l, "set_payload_message", rc);
+	free(bytes);
+}
+
+/* ---- "expire" and "after_close": verdicts the library must refuse ---- */
+
+void judge_use_stale(struct agent *a)
+{
+	struct line l = { 0 };
+	size_t i;
+
+	for (i = 0; i < a->stale.count; i++) {
+		struct kept *k = &a->stale.items[i];
+		const uint8_t *data = NULL;
+		size_t len = 0;
+		int rc;
+
+		line_begin(&l, "expired");
+		line_int(&l, "index", k->index);
+		/* The id was noted while the handle was valid: asking the
+		 * stale handle would already be a use. */
+		line_int(&l, "id", k->id);
+		rc = nfqueue_packet_payload(&data, &len, k->packet);
+		line_str(&l, "payload_result", result_name(rc));
+		message_member(&l, "payload_message", rc);
+		rc = give_verdict(k->packet, k->rule->verdict, k->rule);
+		verdict_member(&l, k->rule->verdict, k->rule);
+		line_str(&l, "verdict_result", result_name(rc));
+		message_member(&l, "verdict_message", rc);
+		line_emit(&l);
+	}
+	a->stale.count = 0;
+	free(l.buf);
+}
+
+void judge_after_close(struct agent *a)
+{
+	struct line l = { 0 };
+	size_t i;
+
+	for (i = 0; i < a->after_close.count; i++) {
+		struct kept *k = &a->after_close.items[i];
+		int rc = give_verdict(k->packet, k->rule->verdict, k->rule);
+
+		line_begin(&l, "verdict");
+		line_int(&l, "index", k->index);
+		line_int(&l, "id", k->id);
+		verdict_member(&l, k->rule->verdict, k->rule);
+		line_str(&l, "result", result_name(rc));
+		message_member(&l, "message", rc);
+		thread_member(&l, a);
+		line_emit(&l);
+	}
+	free(l.buf);
+}
+
 /* ---- "later": a group verdicted in reverse order from another thread ---- */
 
 struct later_job {
@@ -131,6 +222,7 @@ static void *verdict_later(void *arg)
 		line_int(&l, "id", nfqueue_packet_id(k->packet));
 		verdict_member(&l, k->rule->verdict, k->rule);
 		line_str(&l, "result", result_name(rc));
+		message_member(&l, "message", rc);
 		thread_member(&l, job->agent);
 		if (k->rule->has_second)
 			line_str(&l, "second_result",
@@ -237,6 +329,9 @@ int judge_packet(nfqueue_packet *p, void *arg)
 	struct line l = { 0 };
 	int rc;
 
+	/* An earlier packet's callback has returned: its handle is stale. */
+	if (a->stale_at_callback)
+		judge_use_stale(a);
 	(void)nfqueue_packet_payload(&payload, &len, p); /* none: no "contains" matches */
 	r = plan_match(&a->plan, index, payload, len);
 
@@ -259,7 +354,20 @@ int judge_packet(nfqueue_packet *p, void *arg)
 	/* A batch carries its mark in the batch verdict itself. */
 	if (r->has_mark && r->retain != RETAIN_BATCH)
 		line_str(&l, "set_mark_result", result_name(nfqueue_packet_set_mark(p, r->mark)));
+	if (r->has_set_payload_len)
+		set_payload_len(&l, p, r);
 
+	if (r->retain == RETAIN_EXPIRE) {
+		/* Not retained, no verdict: it expires with the default
+		 * verdict. Only its handle is kept, for judge_use_stale(). */
+		bool kept = push(&a->stale, p, r, index);
+
+		line_str(&l, "verdict", "expire");
+		line_str(&l, "result", kept ? "ok" : "out_of_memory");
+		line_emit(&l);
+		free(l.buf);
+		return 0;
+	}
 	if (r->retain == RETAIN_NO) {
 		verdict_member(&l, r->verdict, r);
 		line_str(&l, "result", result_name(give_verdict(p, r->verdict, r)));
@@ -274,6 +382,7 @@ int judge_packet(nfqueue_packet *p, void *arg)
 	static const char *const retain_labels[] = {
 		[RETAIN_HOLD] = "hold", [RETAIN_LATER] = "later",
 		[RETAIN_BATCH] = "batch", [RETAIN_FREE] = "free",
+		[RETAIN_AFTER_CLOSE] = "after_close",
 	};
 	rc = nfqueue_packet_retain(p);
 	line_str(&l, "verdict", retain_labels[r->retain]);
@@ -282,7 +391,8 @@ int judge_packet(nfqueue_packet *p, void *arg)
 		line_str(&l, "result", "ok");
 	} else if (!rc) {
 		struct kept_list *list = r->retain == RETAIN_HOLD ? &a->held :
-					 r->retain == RETAIN_LATER ? &a->later : &a->batch;
+					 r->retain == RETAIN_LATER ? &a->later :
+					 r->retain == RETAIN_AFTER_CLOSE ? &a->after_close : &a->batch;
 		bool kept = push(list, p, r, index);
 
 		line_str(&l, "result", kept ? "ok" : "out_of_memory");
@@ -316,4 +426,8 @@ void judge_free_kept(struct agent *a)
 	free_list(&a->held);
 	free_list(&a->later);
 	free_list(&a->batch);
+	free_list(&a->after_close);
+	/* Never retained: the library owns them, only the list is ours. */
+	free(a->stale.items);
+	memset(&a->stale, 0, sizeof(a->stale));
 }

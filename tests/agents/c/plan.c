@@ -17,6 +17,7 @@ static const char *const verdict_names[] = {
 static const char *const retain_names[] = {
 	[RETAIN_NO] = "no", [RETAIN_HOLD] = "hold", [RETAIN_LATER] = "later",
 	[RETAIN_BATCH] = "batch", [RETAIN_FREE] = "free",
+	[RETAIN_AFTER_CLOSE] = "after_close", [RETAIN_EXPIRE] = "expire",
 };
 
 const char *plan_verdict_name(enum plan_verdict verdict)
@@ -114,6 +115,7 @@ static int parse_rule(struct rule *r, const struct json *o, char *error, size_t 
 		static const char *const known[] = {
 			"index", "contains", "verdict", "queue_num", "bypass", "mark",
 			"replace", "fix_checksums", "second_verdict", "retain", "delay_ms",
+			"set_payload_len",
 		};
 		size_t k;
 
@@ -176,11 +178,20 @@ static int parse_rule(struct rule *r, const struct json *o, char *error, size_t 
 			lookup(retain_names, sizeof(retain_names) / sizeof(*retain_names), v->string) : -1;
 
 		if (k < 0)
-			FAIL("retain must be \"no\", \"hold\", \"later\", \"batch\" or \"free\"");
+			FAIL("retain must be \"no\", \"hold\", \"later\", \"batch\", \"free\", "
+			     "\"after_close\" or \"expire\"");
 		r->retain = (enum plan_retain)k;
 	}
 	if ((v = json_get(o, "delay_ms")) && parse_u32(&r->delay_ms, v, "delay_ms", error, size))
 		return -1;
+	if ((v = json_get(o, "set_payload_len"))) {
+		if (parse_u32(&r->set_payload_len, v, "set_payload_len", error, size))
+			return -1;
+		r->has_set_payload_len = true;
+	}
+	/* Both try their verdict late, to see it refused: there must be one. */
+	if ((r->retain == RETAIN_AFTER_CLOSE || r->retain == RETAIN_EXPIRE) && r->verdict == PLAN_NONE)
+		FAIL("retain \"%s\" needs a verdict to try late", retain_names[r->retain]);
 	if (r->retain == RETAIN_BATCH && (r->verdict == PLAN_QUEUE || r->verdict == PLAN_NONE))
 		FAIL("a batch verdict must be accept, drop, repeat or stop");
 	return 0;

@@ -25,7 +25,9 @@ enum plan_retain {
 	RETAIN_HOLD,  /* keep it without a verdict until the agent exits */
 	RETAIN_LATER, /* verdict a full group in reverse order from another thread */
 	RETAIN_BATCH, /* verdict a full group with one batch verdict */
-	RETAIN_FREE   /* retain, then free at once: the free gives the default verdict */
+	RETAIN_FREE,  /* retain, then free at once: the free gives the default verdict */
+	RETAIN_AFTER_CLOSE, /* keep it without a verdict; try its verdict after the queue closed */
+	RETAIN_EXPIRE /* do NOT retain, but keep the handle: use it once the packet expired */
 };
 
 struct rule {
@@ -46,6 +48,8 @@ struct rule {
 	bool fix_checksums;
 	bool has_second;
 	enum plan_verdict second_verdict;
+	bool has_set_payload_len;
+	uint32_t set_payload_len; /* replace the payload with this many bytes */
 	enum plan_retain retain;
 	uint32_t delay_ms; /* sleep this long in the callback before acting */
 };
