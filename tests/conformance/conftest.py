@@ -164,13 +164,22 @@ class Lab:
         return process
 
     def close(self):
+        """Stop every process and remove every namespace. Returns how the
+        agents that were still running ended, when that was not cleanly: an
+        agent asked to stop must close its queue and exit 0, so a crash, a
+        hang or a sanitizer's report at exit fails the case."""
+        unclean = []
         for process in reversed(self._processes):
             try:
+                running = process.proc.poll() is None
                 process.stop()
-            except Exception:
-                pass  # keep cleaning up: the namespaces must go
+                if running and isinstance(process, agent_mod.Agent) and process.proc.returncode != 0:
+                    unclean.append(process.describe())
+            except Exception as error:
+                unclean.append(f"stopping {process.label} failed: {error}")
         for ns in reversed(self._namespaces):
             ns.delete()
+        return unclean
 
 
 @pytest.fixture
@@ -184,4 +193,5 @@ def lab(agent_command):
     try:
         yield lab
     finally:
-        lab.close()
+        unclean = lab.close()
+    assert not unclean, "an agent did not stop cleanly at the end of the case:\n" + "\n".join(unclean)
