@@ -54,7 +54,7 @@ static bool append(struct json *v, char *key, struct json *item)
 	return true;
 }
 
-static int hex_digit(char c)
+int json_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -99,7 +99,7 @@ static char *parse_string(struct reader *r)
 				int i, code = 0;
 
 				for (i = 0; i < 4; i++) {
-					int d = hex_digit(r->p[i]);
+					int d = json_hex_digit(r->p[i]);
 
 					if (d < 0) {
 						r->error = "bad \\u escape";

@@ -30,6 +30,9 @@ void json_free(struct json *value);
 /* The member `key` of an object, or NULL. */
 const struct json *json_get(const struct json *object, const char *key);
 
+/* The value of one hex digit, or -1 if `c` is not one. */
+int json_hex_digit(char c);
+
 /* ---- writing one event line ---- */
 
 struct line {

@@ -35,17 +35,6 @@ static int lookup(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a hex string into a new buffer; NULL if it is not hex. */
 static uint8_t *unhex(const char *hex, size_t *out_len)
 {
@@ -58,7 +47,7 @@ static uint8_t *unhex(const char *hex, size_t *out_len)
 	if (!bytes)
 		return NULL;
 	for (i = 0; i < n / 2; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = json_hex_digit(hex[2 * i]), lo = json_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(bytes);
