@@ -204,8 +204,8 @@ NFQUEUE_API int nfqueue_config_set_max_len(nfqueue_config *config, uint32_t max_
  * NFQUEUE_E_NOTSUP, naming the flag. */
 NFQUEUE_API int nfqueue_config_set_flags(nfqueue_config *config, uint32_t flags);
 
-/* Socket receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF);
- * 0 keeps the kernel's default. */
+/* Socket receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF),
+ * at most INT32_MAX / 2; 0 keeps the kernel's default. */
 NFQUEUE_API int nfqueue_config_set_rcvbuf(nfqueue_config *config, uint32_t bytes);
 
 /* 1: set NETLINK_NO_ENOBUFS, so a full socket buffer silently drops
@@ -493,8 +493,12 @@ NFQUEUE_API int nfqueue_packet_verdict_queue(nfqueue_packet *packet, uint32_t qu
 
 /*
  * Recompute, in the IP packet at data[0..len), the IPv4 header checksum and
- * the TCP or UDP checksum (IPv4 or IPv6). Other protocols keep their bytes.
- * NFQUEUE_E_INVAL if the packet is malformed or truncated.
+ * the TCP or UDP checksum (IPv4 or IPv6, past IPv6 extension headers).
+ * Other protocols keep their bytes; so does the transport checksum of a
+ * fragment, which covers the whole datagram. The IPv6 pseudo-header uses
+ * the header's destination, which is the final one unless a routing header
+ * has segments left. On failure (NFQUEUE_E_INVAL: malformed, truncated, a
+ * UDP length that disagrees with the IP length) the bytes are unchanged.
  */
 NFQUEUE_API int nfqueue_checksum_update(uint8_t *data, size_t len);
 
