@@ -116,8 +116,9 @@ struct nfqueue_packet {
 	uint32_t new_mark;
 	uint8_t *new_payload; /* owned replacement, or NULL */
 	size_t new_payload_len;
-	const uint8_t *data;  /* the netlink message the spans refer to */
-	uint8_t *owned_data;  /* == data once retained */
+	/* The netlink message the spans refer to: in the receive buffer while
+	 * borrowed, the packet's own heap copy once retained. */
+	const uint8_t *data;
 	struct nfq__fields f;
 	/* Names resolved while the socket was open, so retained packets can
 	 * still answer after close. "" = not resolved yet. */
@@ -159,7 +160,6 @@ struct nfqueue_queue {
 	 * expired slot (NFQUEUE_E_EXPIRED) during the next batch, instead of
 	 * a newer packet that reused the memory. */
 	struct nfqueue_packet **spare_slots;
-	size_t nslots;
 	size_t nbatch;    /* packets in the current batch */
 	size_t delivered; /* of those, how many were handed to the caller */
 	bool nobufs_pending; /* ENOBUFS seen while a batch was being filled */

@@ -256,6 +256,7 @@ NFQUEUE_API int nfqueue_packet_payload(const uint8_t **out, size_t *out_len, con
 NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 {
 	struct nfqueue_queue *q;
+	uint8_t *copy;
 	size_t len;
 	int rc = nfq__packet_check(p);
 	int which;
@@ -266,11 +267,11 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 		return 0;
 	q = p->queue;
 	len = ((const struct nlmsghdr *)p->data)->nlmsg_len;
-	p->owned_data = malloc(len);
-	if (!p->owned_data)
+	copy = malloc(len);
+	if (!copy)
 		return nfq__fail(NFQUEUE_E_NOMEM, "cannot copy packet %u (%zu bytes)", p->f.id, len);
-	memcpy(p->owned_data, p->data, len);
-	p->data = p->owned_data;
+	memcpy(copy, p->data, len);
+	p->data = copy;
 
 	pthread_mutex_lock(&q->lock);
 	/* Names now, while the socket is surely open: a retained packet may
@@ -308,7 +309,7 @@ NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *p)
 	nfq__verdict_default_locked(p);
 	pthread_mutex_unlock(&q->lock);
 	free(p->new_payload);
-	free(p->owned_data);
+	free((void *)p->data); /* retained: the copy is ours */
 	free(p);
 	nfq__queue_unref(q);
 }

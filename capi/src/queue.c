@@ -357,7 +357,6 @@ static int alloc_buffers(struct nfqueue_queue *q)
 	q->spare_slots = calloc(c->batch_size, sizeof(*q->spare_slots));
 	if (!q->buf || !q->slots || !q->spare_slots)
 		return nfq__fail(NFQUEUE_E_NOMEM, "cannot allocate a %zu-byte receive buffer", q->buf_size);
-	q->nslots = c->batch_size;
 	return 0;
 }
 
@@ -372,14 +371,14 @@ static void release_resources(struct nfqueue_queue *q)
 			unbind_queue(q);
 		q->fd = -1;
 	}
-	for (i = 0; i < q->nslots; i++) {
+	for (i = 0; i < q->config.batch_size; i++) {
 		free(q->slots ? q->slots[i] : NULL);
 		free(q->spare_slots ? q->spare_slots[i] : NULL);
 	}
 	free(q->slots);
 	free(q->spare_slots);
 	q->slots = q->spare_slots = NULL;
-	q->nslots = q->nbatch = q->delivered = 0;
+	q->nbatch = q->delivered = 0;
 	free(q->buf);
 	q->buf = NULL;
 }
