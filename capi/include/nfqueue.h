@@ -262,7 +262,9 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
  * the default verdict, unbind the queue and close its socket (unless it
  * was adopted with nfqueue_config_set_fd()). Afterwards every call on the
  * queue, and every verdict on its retained packets, returns
- * NFQUEUE_E_CLOSED. Idempotent. Must not be called from the queue's own
+ * NFQUEUE_E_CLOSED; borrowed packets report NFQUEUE_E_EXPIRED, and their
+ * memory (payloads included) stays allocated until nfqueue_queue_free().
+ * Idempotent. Must not be called from the queue's own
  * callback or while another thread runs or pulls on it (NFQUEUE_E_BUSY):
  * call nfqueue_queue_stop() and close once the run or pull returned.
  */

@@ -360,17 +360,27 @@ static int alloc_buffers(struct nfqueue_queue *q)
 	return 0;
 }
 
-static void release_resources(struct nfqueue_queue *q)
+static void close_socket(struct nfqueue_queue *q)
+{
+	if (q->fd < 0)
+		return;
+	if (q->owns_fd)
+		close(q->fd);
+	else
+		unbind_queue(q);
+	q->fd = -1;
+}
+
+/*
+ * The slots and the receive buffer outlive close(): a borrowed handle kept
+ * past close then reports NFQUEUE_E_EXPIRED instead of pointing at freed
+ * memory, and a binding's zero-copy view of a payload stays readable
+ * memory until the caller releases its queue handle.
+ */
+static void free_buffers(struct nfqueue_queue *q)
 {
 	size_t i;
 
-	if (q->fd >= 0) {
-		if (q->owns_fd)
-			close(q->fd);
-		else
-			unbind_queue(q);
-		q->fd = -1;
-	}
 	for (i = 0; i < q->config.batch_size; i++) {
 		free(q->slots ? q->slots[i] : NULL);
 		free(q->spare_slots ? q->spare_slots[i] : NULL);
@@ -423,7 +433,8 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 	if (!rc)
 		rc = bind_queue(q);
 	if (rc) {
-		release_resources(q);
+		close_socket(q);
+		free_buffers(q);
 		nfq__queue_unref(q);
 		return rc;
 	}
@@ -463,7 +474,7 @@ NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *q)
 		if (!p->has_verdict)
 			nfq__verdict_default_locked(p);
 	atomic_store(&q->closed, true);
-	release_resources(q);
+	close_socket(q);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
@@ -483,7 +494,10 @@ NFQUEUE_API void nfqueue_queue_free(nfqueue_queue *q)
 {
 	if (!q)
 		return;
-	(void)nfqueue_queue_close(q);
+	/* Still driven (close said BUSY): leak rather than pull memory
+	 * from under the thread that drives it. */
+	if (nfqueue_queue_close(q) == 0)
+		free_buffers(q);
 	nfq__queue_unref(q);
 }
 
