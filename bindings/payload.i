@@ -1,0 +1,120 @@
+/*
+ * payload.i - the packet payload as a zero-copy, read-only memoryview.
+ *
+ * The payload is borrowed memory of the C library (the queue's receive
+ * buffer, or a retained packet's copy). A bare PyMemoryView_FromMemory
+ * over it would let a view, or a slice of it, outlive that memory. So the
+ * view is made over a tiny exporter object that holds a strong reference
+ * to `owner`, chosen by the caller as whatever keeps the memory alive (the
+ * Pythonic layer passes its Queue object, whose C handle it frees only
+ * when no one references the Queue any more). Every memoryview made from
+ * the view, and every slice, references the exporter, hence the owner.
+ */
+
+%{
+typedef struct {
+	PyObject_HEAD
+	PyObject *owner;     /* strong: keeps `data` alive */
+	const uint8_t *data; /* borrowed from the C library */
+	Py_ssize_t len;
+} nfq_py_payload;
+
+static int nfq_py_payload_getbuffer(PyObject *self, Py_buffer *view, int flags)
+{
+	static const uint8_t empty[1];
+	nfq_py_payload *p = (nfq_py_payload *)self;
+
+	/* readonly=1: a request for a writable buffer fails with BufferError.
+	 * FillInfo takes a reference to self in view->obj, so there is
+	 * nothing to undo per view and no bf_releasebuffer is needed. */
+	return PyBuffer_FillInfo(view, self, (void *)(p->data ? p->data : empty), p->len, 1,
+				 flags);
+}
+
+static PyBufferProcs nfq_py_payload_as_buffer = {
+	nfq_py_payload_getbuffer, /* bf_getbuffer */
+	NULL,                     /* bf_releasebuffer */
+};
+
+/* GC support: the owner may well reference the view back (a packet object
+ * caching its payload view, held by a queue that is the owner). */
+static int nfq_py_payload_traverse(PyObject *self, visitproc visit, void *arg)
+{
+	Py_VISIT(((nfq_py_payload *)self)->owner);
+	return 0;
+}
+
+static int nfq_py_payload_clear(PyObject *self)
+{
+	Py_CLEAR(((nfq_py_payload *)self)->owner);
+	return 0;
+}
+
+static void nfq_py_payload_dealloc(PyObject *self)
+{
+	PyObject_GC_UnTrack(self);
+	nfq_py_payload_clear(self);
+	PyObject_GC_Del(self);
+}
+
+static PyTypeObject nfq_py_payload_type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "nfqueue._nfqueue.PayloadBuffer",
+	.tp_basicsize = sizeof(nfq_py_payload),
+	.tp_dealloc = nfq_py_payload_dealloc,
+	.tp_as_buffer = &nfq_py_payload_as_buffer,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+	.tp_doc = "Read-only buffer over a packet payload; keeps its owner alive.",
+	.tp_traverse = nfq_py_payload_traverse,
+	.tp_clear = nfq_py_payload_clear,
+	/* no tp_new: only packet_payload() makes these */
+};
+
+static PyObject *nfq_py_packet_payload(const nfqueue_packet *packet, PyObject *owner)
+{
+	const uint8_t *data;
+	size_t len;
+	nfq_py_payload *exporter;
+	PyObject *view;
+	int rc = nfqueue_packet_payload(&data, &len, packet);
+
+	if (rc == NFQUEUE_E_NOATTR)
+		Py_RETURN_NONE;
+	if (rc < 0)
+		return nfq_py_raise_last(rc);
+	/* Readied here, not in %init, whose return type differs between SWIG
+	 * versions; a no-op once the type is ready. */
+	if (PyType_Ready(&nfq_py_payload_type) < 0)
+		return NULL;
+	exporter = PyObject_GC_New(nfq_py_payload, &nfq_py_payload_type);
+	if (!exporter)
+		return NULL;
+	Py_INCREF(owner);
+	exporter->owner = owner;
+	exporter->data = data;
+	exporter->len = (Py_ssize_t)len;
+	PyObject_GC_Track((PyObject *)exporter);
+	view = PyMemoryView_FromObject((PyObject *)exporter);
+	Py_DECREF(exporter); /* the view holds it now */
+	return view;
+}
+
+static PyObject *nfq_py_packet_payload_bytes(const nfqueue_packet *packet)
+{
+	const uint8_t *data;
+	size_t len;
+	int rc = nfqueue_packet_payload(&data, &len, packet);
+
+	if (rc == NFQUEUE_E_NOATTR)
+		Py_RETURN_NONE;
+	if (rc < 0)
+		return nfq_py_raise_last(rc);
+	return PyBytes_FromStringAndSize((const char *)data, (Py_ssize_t)len);
+}
+%}
+
+%ignore nfqueue_packet_payload;
+%rename(packet_payload) nfq_py_packet_payload;
+%rename(packet_payload_bytes) nfq_py_packet_payload_bytes;
+PyObject *nfq_py_packet_payload(const nfqueue_packet *packet, PyObject *owner);
+PyObject *nfq_py_packet_payload_bytes(const nfqueue_packet *packet);

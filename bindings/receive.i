@@ -1,0 +1,190 @@
+/*
+ * receive.i - the three ways packets reach Python:
+ *
+ *   queue_run(q, callback) -> int        blocks until stop(); 0 when stopped,
+ *                                        or the callback's non-zero int
+ *   queue_dispatch(q, callback) -> int   handles what is ready; the count
+ *   queue_pull(q, max, timeout_ms) -> list of packet handles
+ *
+ * The GIL is released while C waits for the kernel; the C callback takes
+ * it back (PyGILState_Ensure) only to call the Python callable. The
+ * callback receives a borrowed packet handle: valid until it returns.
+ * It returns None or 0 to go on; a non-zero int ends the run (which
+ * returns that int) or the dispatch. If it raises, the run ends and the
+ * exception propagates out of queue_run/queue_dispatch unchanged.
+ */
+
+%{
+/* What one run or dispatch shares with its C callback. Lives on the
+ * wrapper's stack: the callback runs only while the wrapper waits. */
+struct nfq_py_callback {
+	PyObject *callable;
+	PyObject *exc_type, *exc_value, *exc_tb; /* the callable's exception */
+	int stopped;                             /* ended by a non-zero return */
+	int value;                               /* ...which was this */
+};
+
+/* An int for C: None counts as 0; anything else must be an int that fits. */
+static int nfq_py_callback_result(PyObject *ret, int *out)
+{
+	long v;
+
+	*out = 0;
+	if (ret == Py_None)
+		return 0;
+	if (!PyLong_Check(ret)) {
+		PyErr_Format(PyExc_TypeError, "the packet callback must return None or an int, not '%.100s'",
+			     Py_TYPE(ret)->tp_name);
+		return -1;
+	}
+	v = PyLong_AsLong(ret);
+	if (v == -1 && PyErr_Occurred())
+		return -1;
+	if (v < INT_MIN || v > INT_MAX) {
+		PyErr_Format(PyExc_OverflowError, "the packet callback returned %ld, which is not a C int", v);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int nfq_py_trampoline(nfqueue_packet *packet, void *userdata)
+{
+	struct nfq_py_callback *cb = userdata;
+	PyGILState_STATE gil = PyGILState_Ensure();
+	PyObject *handle, *ret = NULL;
+	int value = 1; /* any non-zero ends the run; the wrapper sees why */
+
+	handle = SWIG_NewPointerObj(packet, SWIGTYPE_p_nfqueue_packet, 0);
+	if (handle) {
+		ret = PyObject_CallFunctionObjArgs(cb->callable, handle, NULL);
+		Py_DECREF(handle);
+	}
+	if (ret && nfq_py_callback_result(ret, &value) == 0) {
+		if (value) {
+			cb->stopped = 1;
+			cb->value = value;
+		}
+	} else {
+		PyErr_Fetch(&cb->exc_type, &cb->exc_value, &cb->exc_tb);
+		value = 1;
+	}
+	Py_XDECREF(ret);
+	PyGILState_Release(gil);
+	return value;
+}
+
+static int nfq_py_callback_init(struct nfq_py_callback *cb, PyObject *callable, const char *fn)
+{
+	memset(cb, 0, sizeof(*cb));
+	if (!PyCallable_Check(callable)) {
+		PyErr_Format(PyExc_TypeError, "%s() argument 2 must be callable, not '%.100s'", fn,
+			     Py_TYPE(callable)->tp_name);
+		return -1;
+	}
+	cb->callable = callable; /* borrowed: the caller's arguments hold it */
+	return 0;
+}
+
+/* After the C call: the callable's exception wins over the status it caused. */
+static int nfq_py_callback_raised(struct nfq_py_callback *cb)
+{
+	if (!cb->exc_type)
+		return 0;
+	PyErr_Restore(cb->exc_type, cb->exc_value, cb->exc_tb);
+	return 1;
+}
+
+static PyObject *nfq_py_queue_run(nfqueue_queue *queue, PyObject *callable)
+{
+	struct nfq_py_callback cb;
+	int rc;
+
+	if (nfq_py_callback_init(&cb, callable, "queue_run") < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	rc = nfqueue_queue_run(queue, nfq_py_trampoline, &cb);
+	Py_END_ALLOW_THREADS
+	if (nfq_py_callback_raised(&cb))
+		return NULL;
+	if (cb.stopped && rc == cb.value)
+		return PyLong_FromLong(rc); /* the callback's own value, even if negative */
+	if (rc < 0)
+		return nfq_py_raise_last(rc);
+	return PyLong_FromLong(rc);
+}
+
+static PyObject *nfq_py_queue_dispatch(nfqueue_queue *queue, PyObject *callable)
+{
+	struct nfq_py_callback cb;
+	size_t count = 0;
+	int rc;
+
+	if (nfq_py_callback_init(&cb, callable, "queue_dispatch") < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	rc = nfqueue_queue_dispatch(&count, queue, nfq_py_trampoline, &cb);
+	Py_END_ALLOW_THREADS
+	if (nfq_py_callback_raised(&cb))
+		return NULL;
+	if (rc < 0 && !(cb.stopped && rc == cb.value))
+		return nfq_py_raise_last(rc);
+	return PyLong_FromSize_t(count);
+}
+
+/* The largest batch nfqueue_config_set_batch_size() accepts. pull never
+ * returns more than the batch size, so asking for more than this changes
+ * nothing but the size of the array we would allocate. */
+#define NFQ_PY_PULL_MAX 4096
+
+static PyObject *nfq_py_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms)
+{
+	nfqueue_packet *small[64];
+	nfqueue_packet **out = small;
+	size_t count = 0, i;
+	PyObject *list = NULL;
+	int rc;
+
+	if (max > NFQ_PY_PULL_MAX)
+		max = NFQ_PY_PULL_MAX;
+	if (max > sizeof(small) / sizeof(small[0])) {
+		out = PyMem_New(nfqueue_packet *, max);
+		if (!out)
+			return PyErr_NoMemory();
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = nfqueue_queue_pull(out, max, &count, queue, timeout_ms);
+	Py_END_ALLOW_THREADS
+	if (rc < 0) {
+		nfq_py_raise_last(rc);
+		goto done;
+	}
+	list = PyList_New((Py_ssize_t)count);
+	if (!list)
+		goto done;
+	for (i = 0; i < count; i++) {
+		PyObject *handle = SWIG_NewPointerObj(out[i], SWIGTYPE_p_nfqueue_packet, 0);
+
+		if (!handle) {
+			Py_CLEAR(list);
+			goto done;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, handle);
+	}
+done:
+	if (out != small)
+		PyMem_Free(out);
+	return list;
+}
+%}
+
+%ignore nfqueue_queue_run;
+%ignore nfqueue_queue_dispatch;
+%ignore nfqueue_queue_pull;
+%ignore nfqueue_callback;
+%rename(queue_run) nfq_py_queue_run;
+%rename(queue_dispatch) nfq_py_queue_dispatch;
+%rename(queue_pull) nfq_py_queue_pull;
+PyObject *nfq_py_queue_run(nfqueue_queue *queue, PyObject *callable);
+PyObject *nfq_py_queue_dispatch(nfqueue_queue *queue, PyObject *callable);
+PyObject *nfq_py_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms);
