@@ -47,6 +47,9 @@ def _release(handle: Any, wakeup: Wakeup, num: int, closed: List[bool]) -> None:
     if not closed[0]:
         warnings.warn(f"nfqueue.Queue {num} was not closed; closing it now",
                       ResourceWarning, stacklevel=2)
+    # In a reference cycle the collector may call this before an owner's
+    # __del__ calls close(): that close must find the queue closed.
+    closed[0] = True
     _c.queue_free(handle)
     wakeup.close()
 
