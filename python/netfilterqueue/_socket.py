@@ -1,0 +1,106 @@
+"""The netlink socket a NetfilterQueue owns for its whole life.
+
+NetfilterQueue 1.1 opens its socket (or takes the caller's) when the object
+is made, checks there that the process may configure queues, keeps the
+socket across unbind()/bind(), and sets the receive buffer itself. Our
+``nfqueue.Queue`` opens a socket per bound queue unless it is handed one
+(``fd=``), and never closes a socket it was handed: so the drop-in makes
+the socket here and adopts it for every bind.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import struct
+
+NETLINK_NETFILTER = 12  # not named by Python's socket module
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux's generic value
+
+# What the capability probe sends: see may_configure().
+_NFNL_SUBSYS_QUEUE = 3
+_NFQNL_MSG_CONFIG = 2
+_NFQA_CFG_CMD = 1
+_NFQNL_CFG_CMD_PF_BIND = 3
+_NLM_F_REQUEST = 1
+_NLM_F_ACK = 4
+_NLMSG_ERROR = 2
+_PROBE_TIMEOUT_MS = 5000
+
+
+def open_socket() -> socket.socket:
+    """A new NETLINK_NETFILTER socket in our own network namespace."""
+    try:
+        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+    except OSError as err:
+        raise OSError(err.errno, "Failed to open NFQueue.") from err
+
+
+def adopt_socket(sockfd: int) -> socket.socket:
+    """Our own duplicate of the caller's socket `sockfd`, so the caller may
+    close theirs. Anything but a NETLINK_NETFILTER socket is refused the
+    way NetfilterQueue refuses it: the original only notices when it binds
+    the netlink address, so the message is its "Failed to open NFQueue."."""
+    try:
+        fd = os.dup(sockfd)
+    except OSError as err:
+        raise OSError(err.errno, "dup2 failed") from err
+    try:
+        # Without family/type/proto, socket() asks the kernel what fd is.
+        sock = socket.socket(fileno=fd)
+    except OSError as err:
+        os.close(fd)
+        raise OSError(err.errno, "Failed to open NFQueue.") from err
+    if sock.family != socket.AF_NETLINK:
+        sock.close()
+        raise OSError(errno.EAFNOSUPPORT, "Failed to open NFQueue.")
+    if sock.proto != NETLINK_NETFILTER:
+        sock.close()
+        raise OSError(errno.EPROTONOSUPPORT, "Failed to open NFQueue.")
+    return sock
+
+
+def may_configure(sock: socket.socket, family: int) -> bool:
+    """Whether the kernel lets this socket configure queues (CAP_NET_ADMIN
+    in the socket's network namespace), asked the way NetfilterQueue asks
+    at construction: a "bind protocol family" command. Kernels since 3.8
+    ignore the command itself, but nfnetlink still checks the capability
+    first and answers EPERM, so the answer is exactly the permission."""
+    body = struct.pack("=BBH", family & 0xFF, 0, socket.htons(0))
+    body += struct.pack("=HHBBH", 8, _NFQA_CFG_CMD, _NFQNL_CFG_CMD_PF_BIND, 0,
+                        socket.htons(family & 0xFFFF))
+    seq = 0x6E667130  # any number: we read until our answer comes
+    header = struct.pack("=IHHII", 16 + len(body), (_NFNL_SUBSYS_QUEUE << 8) | _NFQNL_MSG_CONFIG,
+                         _NLM_F_REQUEST | _NLM_F_ACK, seq, 0)
+    try:
+        sock.send(header + body)
+        # The socket may be non-blocking (a caller's): poll, then read
+        # without blocking, and never wait forever.
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+        while poller.poll(_PROBE_TIMEOUT_MS):
+            reply = sock.recv(8192, socket.MSG_DONTWAIT)
+            if len(reply) >= 20:
+                _, kind, _, reply_seq, _ = struct.unpack_from("=IHHII", reply)
+                if kind == _NLMSG_ERROR and reply_seq == seq:
+                    return struct.unpack_from("=i", reply, 16)[0] == 0
+    except OSError:
+        return False
+    return False
+
+
+def set_rcvbuf(sock: socket.socket, size: int) -> int:
+    """Set the receive buffer to `size` bytes (the kernel doubles it) and
+    return what the kernel made of it, both as unsigned 32-bit numbers
+    like NetfilterQueue's. SO_RCVBUFFORCE lifts the system-wide limit for
+    a privileged process; SO_RCVBUF is the fallback."""
+    raw = struct.pack("=I", size & 0xFFFFFFFF)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, raw)
+    except OSError:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, raw)
+        except OSError:
+            pass  # the getsockopt below tells what we have
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) & 0xFFFFFFFF
