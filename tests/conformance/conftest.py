@@ -5,6 +5,10 @@ fixture every case uses.
   pytest tests/conformance --lang c        one language (--lang repeats)
   pytest tests/conformance --agent 'CMD'   any program speaking PROTOCOL.md
 
+The Python agent is a script, not a build product: it runs under the
+interpreter given by --python (else $NFQUEUE_PYTHON, else the one running
+pytest), and counts as built when that interpreter can import nfqueue.
+
 Each case takes `lab`, which is parametrised over the languages: a case is
 written once and runs against every agent. The lab creates the case's
 namespaces and processes and removes them when the case ends, also when
@@ -13,6 +17,8 @@ it fails.
 import os
 import shlex
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,12 +30,13 @@ from netns import Namespace
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Where each language's agent lives, relative to the build directory.
+# Where each language's agent lives, relative to the build directory
+# (python: relative to the repository, see python_agent()).
 # An agent that is not there is not built: its language is simply not
 # parametrised (a language named with --lang must be there).
 AGENTS = {
     "c": "tests/agents/c/nfqueue-agent-c",
-    "python": "tests/agents/python/nfqueue-agent-python",
+    "python": "tests/agents/python/agent.py",
     "go": "go/nfqueue-agent-go",
     "rust": "rust/nfqueue-agent-rust",
 }
@@ -46,6 +53,9 @@ def pytest_addoption(parser):
                          "default: every language whose agent is built")
     group.addoption("--agent", metavar="COMMAND",
                     help="run the suite against COMMAND, any program speaking PROTOCOL.md")
+    group.addoption("--python", metavar="PATH",
+                    help="interpreter for the Python agent (default: $NFQUEUE_PYTHON, "
+                         "else the one running pytest)")
     group.addoption("--build-dir", metavar="DIR",
                     help="meson build directory holding the agents "
                          "(default: $NFQUEUE_BUILD_DIR, else build/ at the repository root)")
@@ -59,9 +69,35 @@ def build_dir(config):
     return path if path.is_absolute() else Path.cwd() / path
 
 
-def find_agent(lang, builddir):
+def python_interpreter(config):
+    return config.getoption("--python") or os.environ.get("NFQUEUE_PYTHON") or sys.executable
+
+
+def python_agent(config):
+    """[PY, agent.py] when the interpreter PY can import nfqueue, else None."""
+    python = python_interpreter(config)
+    try:
+        found = subprocess.run([python, "-c", "import nfqueue"], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        found = False
+    return [python, str(REPO / AGENTS["python"])] if found else None
+
+
+def find_agent(lang, builddir, config):
+    if lang == "python":
+        return python_agent(config)
     path = builddir / AGENTS[lang]
     return [str(path)] if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def missing_agent(lang, builddir, config):
+    """Why --lang LANG cannot run, and what to do."""
+    if lang == "python":
+        return (f"{python_interpreter(config)} cannot import nfqueue; install the package "
+                f"into it, or pass --python PATH (or set NFQUEUE_PYTHON)")
+    return (f"no agent at {builddir / AGENTS[lang]}; build it "
+            f"(meson compile -C {builddir}) or pass --build-dir")
 
 
 def pytest_configure(config):
@@ -75,13 +111,11 @@ def pytest_configure(config):
     wanted = list(dict.fromkeys(config.getoption("--lang")))  # in order, once each
     agents = []
     for lang in wanted or list(AGENTS):
-        argv = find_agent(lang, builddir)
+        argv = find_agent(lang, builddir, config)
         if argv:
             agents.append((lang, argv))
         elif wanted:
-            raise pytest.UsageError(
-                f"--lang {lang}: no agent at {builddir / AGENTS[lang]}; build it "
-                f"(meson compile -C {builddir}) or pass --build-dir")
+            raise pytest.UsageError(f"--lang {lang}: {missing_agent(lang, builddir, config)}")
     if not agents:
         raise pytest.UsageError(
             f"no conformance agent is built under {builddir}: run 'meson compile -C {builddir}', "
