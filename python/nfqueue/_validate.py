@@ -1,11 +1,14 @@
 """Argument checks that run before anything reaches C, so a wrong type is a
-TypeError and an out-of-range value a ValueError, each naming the argument."""
+TypeError and an out-of-range value an InvalidArgumentError (a ValueError
+with the code the C library would have given), each naming the argument."""
 from __future__ import annotations
 
+import enum
 import operator
-from typing import Optional
+from typing import NoReturn, Optional, Type, TypeVar
 
-from .errors import PayloadTooLargeError
+from . import _nfqueue as _c
+from .errors import InvalidArgumentError, PayloadTooLargeError
 
 UINT32_MAX = 0xFFFFFFFF
 
@@ -19,8 +22,25 @@ def integer(name: str, value: object, lo: int, hi: int) -> int:
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
     if not lo <= number <= hi:
-        raise ValueError(f"{name} must be in {lo}..{hi}, got {number}")
+        invalid(f"{name} must be in {lo}..{hi}, got {number}")
     return number
+
+
+def invalid(message: str) -> NoReturn:
+    """Raise the error C gives for an invalid value (a ValueError)."""
+    raise InvalidArgumentError(message, _c.E_INVAL)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def member(cls: Type[E], value: object, name: str) -> E:
+    """`value` as a member of the enum `cls` (from the member or its number)."""
+    try:
+        return cls(value)
+    except ValueError:
+        invalid(f"{name} must be one of {', '.join(m.name for m in cls)} "
+                f"({cls.__name__}), got {value!r}")
 
 
 def mark(value: object) -> Optional[int]:

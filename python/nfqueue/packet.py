@@ -49,7 +49,7 @@ class Packet:
     """
 
     __slots__ = ("_handle", "_queue", "_state", "_view", "_copy", "_verdict_given",
-                 "__weakref__")
+                 "_free", "__weakref__")
 
     def __init__(self, handle: Any, queue: "Queue") -> None:
         self._handle = handle
@@ -58,6 +58,7 @@ class Packet:
         self._view: Optional[memoryview] = None
         self._copy: Optional[bytes] = None
         self._verdict_given = False
+        self._free: Optional[weakref.finalize] = None
 
     def __repr__(self) -> str:
         if self._state == _EXPIRED:
@@ -104,7 +105,9 @@ class Packet:
         uses this for packets a program kept without retain())."""
         if self._state == _BORROWED:
             _c.packet_retain(self._handle)
-            weakref.finalize(self, _c.packet_free, self._handle)
+            # Freed with the object: C gives it the default verdict then
+            # if it has none.
+            self._free = weakref.finalize(self, _c.packet_free, self._handle)
             self._state = _RETAINED
 
     def retain(self) -> "Packet":
@@ -115,6 +118,21 @@ class Packet:
         self._live()
         self._keep()
         return self
+
+    def release(self) -> None:
+        """Let go of a retained packet now rather than when it is garbage
+        collected: one without a verdict gets the queue's default verdict
+        (while the queue is open). The packet is expired afterwards. Does
+        nothing to a borrowed or expired packet."""
+        if self._state != _RETAINED or self._free is None:
+            return
+        self._verdict_given = bool(_c.packet_has_verdict(self._handle)) or \
+            not self._queue.closed
+        self._release_view()
+        self._free()
+        self._state = _EXPIRED
+        self._handle = None
+        self._copy = None
 
     @property
     def retained(self) -> bool:
@@ -171,12 +189,14 @@ class Packet:
 
     def ifindex(self, which: Interface) -> Optional[int]:
         """The index of one of the packet's interfaces."""
-        return _c.packet_ifindex(self._live(), int(Interface(which)))
+        which = _validate.member(Interface, which, "interface")
+        return _c.packet_ifindex(self._live(), int(which))
 
     def ifname(self, which: Interface) -> Optional[str]:
         """The name of one of the packet's interfaces, resolved in the
         queue's network namespace (None if the device is gone)."""
-        return _c.packet_ifname(self._live(), int(Interface(which)))
+        which = _validate.member(Interface, which, "interface")
+        return _c.packet_ifname(self._live(), int(which))
 
     indev = property(lambda self: self.ifindex(Interface.IN),
                      doc="Index of the interface the packet came in on.")
@@ -299,7 +319,7 @@ class Packet:
                 payload: Optional[Payload] = None) -> None:
         """Give the packet its one verdict, with a new mark and a new
         payload if given (see nfqueue.checksum to fix its checksums)."""
-        verdict = Verdict(verdict)
+        verdict = _validate.member(Verdict, verdict, "verdict")
         _c.packet_verdict(self._prepare(mark, payload), int(verdict))
 
     def accept(self, mark: Optional[int] = None, payload: Optional[Payload] = None) -> None:

@@ -34,7 +34,7 @@ from . import _nfqueue as _c
 from . import _validate
 from ._wakeup import Wakeup
 from .enums import CopyMode, Verdict
-from .errors import QueueBusyError, QueueClosedError
+from .errors import BufferOverflowError, QueueBusyError, QueueClosedError
 from .packet import Packet
 
 __all__ = ["Queue"]
@@ -126,10 +126,7 @@ class Queue:
                    fd: Optional[int], netns: Optional[str]) -> None:
         """Check every option in Python first (TypeError, ValueError), then
         hand it to the C config."""
-        try:
-            mode = CopyMode(copy_mode)
-        except ValueError:
-            raise ValueError(f"copy_mode must be a CopyMode, got {copy_mode!r}") from None
+        mode = _validate.member(CopyMode, copy_mode, "copy_mode")
         copy_range = _validate.integer("copy_range", copy_range, 0, 0xFFFF)
         _c.config_set_copy_mode(config, int(mode), min(copy_range, _c.PAYLOAD_MAX))
         if max_len is not None:
@@ -149,8 +146,8 @@ class Queue:
             raise TypeError(f"no_enobufs must be True or False, not {no_enobufs!r}")
         _c.config_set_no_enobufs(config, int(no_enobufs))
         if default_verdict not in (Verdict.ACCEPT, Verdict.DROP):
-            raise ValueError("default_verdict must be Verdict.ACCEPT or Verdict.DROP, "
-                             f"got {default_verdict!r}")
+            _validate.invalid("default_verdict must be Verdict.ACCEPT or Verdict.DROP, "
+                              f"got {default_verdict!r}")
         _c.config_set_default_verdict(config, int(default_verdict))
         _c.config_set_batch_size(config, _validate.integer("batch_size", batch_size, 1, 4096))
         if fd is not None:
@@ -234,7 +231,7 @@ class Queue:
         to packet id `up_to` (or that packet) in one message."""
         up_to_id = up_to.id if isinstance(up_to, Packet) else \
             _validate.integer("up_to", up_to, 0, _validate.UINT32_MAX)
-        verdict = Verdict(verdict)
+        verdict = _validate.member(Verdict, verdict, "verdict")
         new_mark = _validate.mark(mark)
         _c.queue_verdict_batch(self._open_handle(), up_to_id, int(verdict),
                                int(new_mark is not None), new_mark or 0)
@@ -246,16 +243,25 @@ class Queue:
         for packet in delivered:
             packet._expire(self._default)
 
-    def _take(self, limit: int, timeout: Optional[float]) -> Optional[List[Packet]]:
+    def _take(self, limit: int, timeout: Optional[float],
+              report_overflow: bool = False) -> Optional[List[Packet]]:
         """Up to `limit` packets, waiting up to `timeout` seconds (None:
         until one comes). The packets handed out before expire first.
-        [] on timeout, None if stop() ended the wait."""
+        [] on timeout, None if stop() ended the wait. Messages the kernel
+        dropped for a full socket buffer raise BufferOverflowError only
+        with `report_overflow` (as the C pull reports them); otherwise they
+        are counted in enobufs_count and receiving goes on (as C's run)."""
         self._expire_delivered()
         if self._wakeup.take_stop():
             return None
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._undelivered:
-            handles = _c.queue_pull(self._open_handle(), self._batch_size, 0)
+            try:
+                handles = _c.queue_pull(self._open_handle(), self._batch_size, 0)
+            except BufferOverflowError:
+                if report_overflow:
+                    raise
+                continue
             if handles:
                 self._undelivered.extend(Packet(h, self) for h in handles)
                 break
@@ -284,9 +290,9 @@ class Queue:
         limit = self._batch_size if max_packets is None else \
             _validate.integer("max_packets", max_packets, 1, 1 << 30)
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
-            raise ValueError(f"timeout must be None or seconds >= 0, got {timeout!r}")
+            _validate.invalid(f"timeout must be None or seconds >= 0, got {timeout!r}")
         with self._drive():
-            return self._take(limit, timeout) or []
+            return self._take(limit, timeout, report_overflow=True) or []
 
     def __iter__(self) -> Iterator[Packet]:
         """Packets one by one, each borrowed until the next is asked for.
@@ -296,32 +302,41 @@ class Queue:
                 batch = self._take(1, None)
             if batch is None:
                 return
-            yield batch[0]
+            yield batch.pop()  # popped: the frame holds no packet while suspended
 
     def run(self, callback: Callback) -> None:
         """Call `callback(packet)` for every packet until stop() is called.
         Each packet is borrowed until its callback returns. An exception
         from the callback, or KeyboardInterrupt, ends run() and propagates;
-        packets received but not yet handed out wait for the next run."""
+        packets received but not yet handed out wait for the next run.
+        Messages the kernel dropped for a full socket buffer do not end
+        it: see enobufs_count."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         with self._drive():
             while True:
                 batch = self._take(self._batch_size, None)
-                if batch is None:
+                if batch is None or not self._call_back(callback, batch):
                     return
-                for index, packet in enumerate(batch):
-                    try:
-                        callback(packet)
-                    except BaseException:
-                        self._give_back(batch[index + 1:])
-                        raise
-                    finally:
-                        packet._expire(self._default)
-                    if self._wakeup.stop_requested:
-                        self._give_back(batch[index + 1:])
-                        self._wakeup.take_stop()
-                        return
+
+    def _call_back(self, callback: Callback, batch: List[Packet]) -> bool:
+        """Hand a batch to the callback; False once stop() was called.
+        A method of its own so that no packet stays referenced from run()'s
+        frame while it waits: a retained packet the program let go of must
+        be freed (and get the default verdict) now, not at the next batch."""
+        for index, packet in enumerate(batch):
+            try:
+                callback(packet)
+            except BaseException:
+                self._give_back(batch[index + 1:])
+                raise
+            finally:
+                packet._expire(self._default)
+            if self._wakeup.stop_requested:
+                self._give_back(batch[index + 1:])
+                self._wakeup.take_stop()
+                return False
+        return True
 
     def _give_back(self, packets: List[Packet]) -> None:
         """Packets of a batch the callback did not see: the next receive
@@ -338,7 +353,7 @@ class Queue:
             if batch is None:
                 return
             if batch:
-                yield batch[0]
+                yield batch.pop()
                 continue
             await self._wakeup.wait_async(self._handle_fd())
 

@@ -64,8 +64,12 @@ def test_each_error_is_also_the_matching_builtin(cls, builtin):
 ])
 def test_bad_queue_options_fail_before_c(kwargs, exc, words):
     # No namespace needed: these never reach the kernel.
-    with pytest.raises(exc, match=words):
+    with pytest.raises(exc, match=words) as info:
         nfqueue.Queue(**kwargs)
+    if exc is ValueError:
+        # The code C would have given, for programs that report it.
+        assert isinstance(info.value, nfqueue.InvalidArgumentError)
+        assert info.value.code == _nfqueue.E_INVAL
 
 
 def test_checksum_helpers_want_writable_bytes():
@@ -134,8 +138,10 @@ def test_verdict_arguments_are_checked(netns):
             packet.accept(payload=bytes(nfqueue.PAYLOAD_MAX + 1))
         with pytest.raises(ValueError, match="queue number"):
             packet.queue_to(65536)
-        with pytest.raises(ValueError):
+        with pytest.raises(nfqueue.InvalidArgumentError, match="ACCEPT"):
             packet.verdict(99)
+        with pytest.raises(nfqueue.InvalidArgumentError, match="interface"):
+            packet.ifindex(4)
         assert not packet.verdict_given  # nothing above reached the kernel
         packet.drop()
         with pytest.raises(nfqueue.VerdictGivenError, match="already has its verdict"):

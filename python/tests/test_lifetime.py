@@ -107,6 +107,23 @@ def test_default_verdict_at_callback_end_and_for_dropped_retained_packets(netns)
     assert receiver.expect([b"kept"]) == [b"kept"]
 
 
+def test_release_frees_a_retained_packet_with_the_default_verdict(netns):
+    netns.nfqueue_rule(queue=QUEUE, port=PORT)
+    receiver = netns.udp_receiver(PORT)
+    with nfqueue.Queue(QUEUE, netns=netns.path,
+                       default_verdict=nfqueue.Verdict.DROP) as queue:
+        released = one_packet(netns, queue, b"released").retain()
+        kept = one_packet(netns, queue, b"kept").retain()
+        released.release()
+        released.release()  # once only
+        assert released.expired and released.verdict_given
+        with pytest.raises(nfqueue.PacketExpiredError):
+            released.accept()
+        kept.accept()
+        kept.release()  # after its verdict: nothing more is sent
+    assert receiver.expect([b"kept"]) == [b"kept"]
+
+
 def test_a_packet_kept_after_its_queue_is_gone_fails_cleanly(lab):
     netns, _ = lab
     queue = nfqueue.Queue(QUEUE, netns=netns.path)
