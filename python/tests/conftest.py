@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -45,8 +43,9 @@ sys.path.insert(0, str(CONFORMANCE))
 
 import kernel  # noqa: E402  (tests/conformance)
 import traffic  # noqa: E402
-from netns import Namespace, run as run_command  # noqa: E402
+from netns import Namespace  # noqa: E402
 from process import JsonLineProcess  # noqa: E402
+from timelimit import time_limit  # noqa: E402
 
 # Use the installed nfqueue (with its compiled core) and, if the drop-in is
 # not installed beside it, the drop-in from this tree: appended, so the
@@ -61,22 +60,10 @@ NETLINK_NETFILTER = 12
 TEST_TIMEOUT = 60
 
 
-class TimeLimitExceeded(Exception):
-    pass
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    def expired(signum: int, frame: object) -> None:
-        raise TimeLimitExceeded(f"the test took longer than {TEST_TIMEOUT} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, TEST_TIMEOUT)
-    try:
+    with time_limit(TEST_TIMEOUT, "the test"):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def require_privileges() -> None:
@@ -104,17 +91,6 @@ class Netns(Namespace):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self._processes: List[JsonLineProcess] = []
-
-    @classmethod
-    def create(cls) -> "Netns":
-        ns = cls(f"{cls.PREFIX}-{secrets.token_hex(4)}")
-        run_command(["ip", "netns", "add", ns.name])
-        try:
-            ns.ip("link", "set", "lo", "up")
-        except Exception:
-            ns.delete()
-            raise
-        return ns
 
     def close(self) -> None:
         for process in reversed(self._processes):

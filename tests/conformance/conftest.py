@@ -16,7 +16,6 @@ it fails.
 """
 import os
 import shlex
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ import agent as agent_mod
 import kernel
 import traffic
 from netns import Namespace
+from timelimit import time_limit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -139,24 +139,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(f"  {name}: {shlex.join(argv)}")
 
 
-class CaseTimeout(Exception):
-    pass
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """Bound every case: a hang fails the case, and the lab's teardown
     still removes its namespaces and processes."""
-    def expired(signum, frame):
-        raise CaseTimeout(f"the case took longer than {CASE_TIMEOUT} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, CASE_TIMEOUT)
-    try:
+    with time_limit(CASE_TIMEOUT, "the case"):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 import secrets
 import subprocess
 
-PREFIX = "nfqc"
 COMMAND_TIMEOUT = 10.0
 
 
@@ -26,13 +25,16 @@ def run(argv, check=True, timeout=COMMAND_TIMEOUT, input=None):
 
 
 class Namespace:
+    # Names are PREFIX-<random>; a namespace left behind names its suite.
+    PREFIX = "nfqc"
+
     def __init__(self, name):
         self.name = name
         self.path = f"/run/netns/{name}"
 
     @classmethod
     def create(cls):
-        ns = cls(f"{PREFIX}-{secrets.token_hex(4)}")
+        ns = cls(f"{cls.PREFIX}-{secrets.token_hex(4)}")
         run(["ip", "netns", "add", ns.name])
         try:
             ns.ip("link", "set", "lo", "up")
