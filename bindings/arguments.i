@@ -181,7 +181,7 @@
 /* Convert `obj` (None or a SWIG pointer of `type`) and forget the pointer
  * in the Python object. Returns 0 and the pointer in *out, or -1 with a
  * TypeError set. */
-static int nfq_py_take_handle(PyObject *obj, swig_type_info *type, const char *fn, void **out)
+static int pynfqueue_take_handle(PyObject *obj, swig_type_info *type, const char *fn, void **out)
 {
 	SwigPyObject *sobj;
 
@@ -199,21 +199,21 @@ static int nfq_py_take_handle(PyObject *obj, swig_type_info *type, const char *f
 	return 0;
 }
 
-static PyObject *nfq_py_config_free(PyObject *config)
+static PyObject *pynfqueue_config_free(PyObject *config)
 {
 	void *p;
 
-	if (nfq_py_take_handle(config, SWIGTYPE_p_nfqueue_config, "config_free", &p) < 0)
+	if (pynfqueue_take_handle(config, SWIGTYPE_p_nfqueue_config, "config_free", &p) < 0)
 		return NULL;
 	nfqueue_config_free((nfqueue_config *)p);
 	Py_RETURN_NONE;
 }
 
-static PyObject *nfq_py_queue_free(PyObject *queue)
+static PyObject *pynfqueue_queue_free(PyObject *queue)
 {
 	void *p;
 
-	if (nfq_py_take_handle(queue, SWIGTYPE_p_nfqueue_queue, "queue_free", &p) < 0)
+	if (pynfqueue_take_handle(queue, SWIGTYPE_p_nfqueue_queue, "queue_free", &p) < 0)
 		return NULL;
 	/* Closing sends verdicts for pending packets: do not hold the GIL. */
 	Py_BEGIN_ALLOW_THREADS
@@ -222,11 +222,11 @@ static PyObject *nfq_py_queue_free(PyObject *queue)
 	Py_RETURN_NONE;
 }
 
-static PyObject *nfq_py_packet_free(PyObject *packet)
+static PyObject *pynfqueue_packet_free(PyObject *packet)
 {
 	void *p;
 
-	if (nfq_py_take_handle(packet, SWIGTYPE_p_nfqueue_packet, "packet_free", &p) < 0)
+	if (pynfqueue_take_handle(packet, SWIGTYPE_p_nfqueue_packet, "packet_free", &p) < 0)
 		return NULL;
 	/* May send the default verdict. */
 	Py_BEGIN_ALLOW_THREADS
@@ -239,9 +239,9 @@ static PyObject *nfq_py_packet_free(PyObject *packet)
 %ignore nfqueue_config_free;
 %ignore nfqueue_queue_free;
 %ignore nfqueue_packet_free;
-%rename(config_free) nfq_py_config_free;
-%rename(queue_free) nfq_py_queue_free;
-%rename(packet_free) nfq_py_packet_free;
-PyObject *nfq_py_config_free(PyObject *config);
-PyObject *nfq_py_queue_free(PyObject *queue);
-PyObject *nfq_py_packet_free(PyObject *packet);
+%rename(config_free) pynfqueue_config_free;
+%rename(queue_free) pynfqueue_queue_free;
+%rename(packet_free) pynfqueue_packet_free;
+PyObject *pynfqueue_config_free(PyObject *config);
+PyObject *pynfqueue_queue_free(PyObject *queue);
+PyObject *pynfqueue_packet_free(PyObject *packet);

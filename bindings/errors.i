@@ -11,24 +11,24 @@
 %{
 /* nfqueue.errors._raise_status, imported on first use: importing it at
  * module init would be circular (nfqueue.errors imports this module). */
-static PyObject *nfq_py_raise_status_fn;
+static PyObject *pynfqueue_raise_status_fn;
 
 /* Raise the exception for `code` with `detail`; always returns NULL so a
- * caller can `return nfq_py_raise(...)`. */
-static PyObject *nfq_py_raise(int code, const char *detail)
+ * caller can `return pynfqueue_raise(...)`. */
+static PyObject *pynfqueue_raise(int code, const char *detail)
 {
 	PyObject *result;
 
 	if (!detail || !*detail)
 		detail = nfqueue_strerror(code);
-	if (!nfq_py_raise_status_fn) {
+	if (!pynfqueue_raise_status_fn) {
 		PyObject *mod = PyImport_ImportModule("nfqueue.errors");
 
 		if (mod) {
-			nfq_py_raise_status_fn = PyObject_GetAttrString(mod, "_raise_status");
+			pynfqueue_raise_status_fn = PyObject_GetAttrString(mod, "_raise_status");
 			Py_DECREF(mod);
 		}
-		if (!nfq_py_raise_status_fn) {
+		if (!pynfqueue_raise_status_fn) {
 			/* Keep the library's error visible even if the Python side
 			 * is broken; the import error says why the class is missing. */
 			PyObject *type, *value, *tb, *why;
@@ -45,7 +45,7 @@ static PyObject *nfq_py_raise(int code, const char *detail)
 			return NULL;
 		}
 	}
-	result = PyObject_CallFunction(nfq_py_raise_status_fn, "is", code, detail);
+	result = PyObject_CallFunction(pynfqueue_raise_status_fn, "is", code, detail);
 	if (result) {
 		/* _raise_status must raise; returning is a bug on the Python side. */
 		Py_DECREF(result);
@@ -55,9 +55,9 @@ static PyObject *nfq_py_raise(int code, const char *detail)
 }
 
 /* After a failing call on this thread: the detail is the library's message. */
-static PyObject *nfq_py_raise_last(int code)
+static PyObject *pynfqueue_raise_last(int code)
 {
-	return nfq_py_raise(code, nfqueue_last_error());
+	return pynfqueue_raise(code, nfqueue_last_error());
 }
 %}
 
@@ -65,7 +65,7 @@ static PyObject *nfq_py_raise_last(int code)
  * success, an exception otherwise. */
 %typemap(out) int {
 	if ($1 < 0) {
-		nfq_py_raise_last($1);
+		pynfqueue_raise_last($1);
 		SWIG_fail;
 	}
 	$result = SWIG_Py_Void();
@@ -83,7 +83,7 @@ static PyObject *nfq_py_raise_last(int code)
  * message left by an earlier call must not be reported as its reason. */
 %typemap(out) int nfqueue_queue_stop {
 	if ($1 < 0) {
-		nfq_py_raise($1, NULL);
+		pynfqueue_raise($1, NULL);
 		SWIG_fail;
 	}
 	$result = SWIG_Py_Void();
@@ -99,7 +99,7 @@ static PyObject *nfq_py_raise_last(int code)
 	int nfqueue_packet_vlan, int nfqueue_packet_l2hdr, int nfqueue_packet_ct_info,
 	int nfqueue_packet_ct_id, int nfqueue_packet_ct_status {
 	if ($1 < 0 && $1 != NFQUEUE_E_NOATTR) {
-		nfq_py_raise_last($1);
+		pynfqueue_raise_last($1);
 		SWIG_fail;
 	}
 	$result = SWIG_Py_Void();

@@ -17,12 +17,12 @@ typedef struct {
 	PyObject *owner;     /* strong: keeps `data` alive */
 	const uint8_t *data; /* borrowed from the C library */
 	Py_ssize_t len;
-} nfq_py_payload;
+} pynfqueue_payload;
 
-static int nfq_py_payload_getbuffer(PyObject *self, Py_buffer *view, int flags)
+static int pynfqueue_payload_getbuffer(PyObject *self, Py_buffer *view, int flags)
 {
 	static const uint8_t empty[1];
-	nfq_py_payload *p = (nfq_py_payload *)self;
+	pynfqueue_payload *p = (pynfqueue_payload *)self;
 
 	/* readonly=1: a request for a writable buffer fails with BufferError.
 	 * FillInfo takes a reference to self in view->obj, so there is
@@ -31,62 +31,62 @@ static int nfq_py_payload_getbuffer(PyObject *self, Py_buffer *view, int flags)
 				 flags);
 }
 
-static PyBufferProcs nfq_py_payload_as_buffer = {
-	nfq_py_payload_getbuffer, /* bf_getbuffer */
+static PyBufferProcs pynfqueue_payload_as_buffer = {
+	pynfqueue_payload_getbuffer, /* bf_getbuffer */
 	NULL,                     /* bf_releasebuffer */
 };
 
 /* GC support: the owner may well reference the view back (a packet object
  * caching its payload view, held by a queue that is the owner). */
-static int nfq_py_payload_traverse(PyObject *self, visitproc visit, void *arg)
+static int pynfqueue_payload_traverse(PyObject *self, visitproc visit, void *arg)
 {
-	Py_VISIT(((nfq_py_payload *)self)->owner);
+	Py_VISIT(((pynfqueue_payload *)self)->owner);
 	return 0;
 }
 
-static int nfq_py_payload_clear(PyObject *self)
+static int pynfqueue_payload_clear(PyObject *self)
 {
-	Py_CLEAR(((nfq_py_payload *)self)->owner);
+	Py_CLEAR(((pynfqueue_payload *)self)->owner);
 	return 0;
 }
 
-static void nfq_py_payload_dealloc(PyObject *self)
+static void pynfqueue_payload_dealloc(PyObject *self)
 {
 	PyObject_GC_UnTrack(self);
-	nfq_py_payload_clear(self);
+	pynfqueue_payload_clear(self);
 	PyObject_GC_Del(self);
 }
 
-static PyTypeObject nfq_py_payload_type = {
+static PyTypeObject pynfqueue_payload_type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "nfqueue._nfqueue.PayloadBuffer",
-	.tp_basicsize = sizeof(nfq_py_payload),
-	.tp_dealloc = nfq_py_payload_dealloc,
-	.tp_as_buffer = &nfq_py_payload_as_buffer,
+	.tp_basicsize = sizeof(pynfqueue_payload),
+	.tp_dealloc = pynfqueue_payload_dealloc,
+	.tp_as_buffer = &pynfqueue_payload_as_buffer,
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = "Read-only buffer over a packet payload; keeps its owner alive.",
-	.tp_traverse = nfq_py_payload_traverse,
-	.tp_clear = nfq_py_payload_clear,
+	.tp_traverse = pynfqueue_payload_traverse,
+	.tp_clear = pynfqueue_payload_clear,
 	/* no tp_new: only packet_payload() makes these */
 };
 
-static PyObject *nfq_py_packet_payload(const nfqueue_packet *packet, PyObject *owner)
+static PyObject *pynfqueue_packet_payload(const nfqueue_packet *packet, PyObject *owner)
 {
 	const uint8_t *data;
 	size_t len;
-	nfq_py_payload *exporter;
+	pynfqueue_payload *exporter;
 	PyObject *view;
 	int rc = nfqueue_packet_payload(&data, &len, packet);
 
 	if (rc == NFQUEUE_E_NOATTR)
 		Py_RETURN_NONE;
 	if (rc < 0)
-		return nfq_py_raise_last(rc);
+		return pynfqueue_raise_last(rc);
 	/* Readied here, not in %init, whose return type differs between SWIG
 	 * versions; a no-op once the type is ready. */
-	if (PyType_Ready(&nfq_py_payload_type) < 0)
+	if (PyType_Ready(&pynfqueue_payload_type) < 0)
 		return NULL;
-	exporter = PyObject_GC_New(nfq_py_payload, &nfq_py_payload_type);
+	exporter = PyObject_GC_New(pynfqueue_payload, &pynfqueue_payload_type);
 	if (!exporter)
 		return NULL;
 	Py_INCREF(owner);
@@ -99,7 +99,7 @@ static PyObject *nfq_py_packet_payload(const nfqueue_packet *packet, PyObject *o
 	return view;
 }
 
-static PyObject *nfq_py_packet_payload_bytes(const nfqueue_packet *packet)
+static PyObject *pynfqueue_packet_payload_bytes(const nfqueue_packet *packet)
 {
 	const uint8_t *data;
 	size_t len;
@@ -108,13 +108,13 @@ static PyObject *nfq_py_packet_payload_bytes(const nfqueue_packet *packet)
 	if (rc == NFQUEUE_E_NOATTR)
 		Py_RETURN_NONE;
 	if (rc < 0)
-		return nfq_py_raise_last(rc);
+		return pynfqueue_raise_last(rc);
 	return PyBytes_FromStringAndSize((const char *)data, (Py_ssize_t)len);
 }
 %}
 
 %ignore nfqueue_packet_payload;
-%rename(packet_payload) nfq_py_packet_payload;
-%rename(packet_payload_bytes) nfq_py_packet_payload_bytes;
-PyObject *nfq_py_packet_payload(const nfqueue_packet *packet, PyObject *owner);
-PyObject *nfq_py_packet_payload_bytes(const nfqueue_packet *packet);
+%rename(packet_payload) pynfqueue_packet_payload;
+%rename(packet_payload_bytes) pynfqueue_packet_payload_bytes;
+PyObject *pynfqueue_packet_payload(const nfqueue_packet *packet, PyObject *owner);
+PyObject *pynfqueue_packet_payload_bytes(const nfqueue_packet *packet);

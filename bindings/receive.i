@@ -17,7 +17,7 @@
 %{
 /* What one run or dispatch shares with its C callback. Lives on the
  * wrapper's stack: the callback runs only while the wrapper waits. */
-struct nfq_py_callback {
+struct pynfqueue_callback {
 	PyObject *callable;
 	PyObject *exc_type, *exc_value, *exc_tb; /* the callable's exception */
 	int stopped;                             /* ended by a non-zero return */
@@ -25,7 +25,7 @@ struct nfq_py_callback {
 };
 
 /* An int for C: None counts as 0; anything else must be an int that fits. */
-static int nfq_py_callback_result(PyObject *ret, int *out)
+static int pynfqueue_callback_result(PyObject *ret, int *out)
 {
 	long v;
 
@@ -48,9 +48,9 @@ static int nfq_py_callback_result(PyObject *ret, int *out)
 	return 0;
 }
 
-static int nfq_py_trampoline(nfqueue_packet *packet, void *userdata)
+static int pynfqueue_trampoline(nfqueue_packet *packet, void *userdata)
 {
-	struct nfq_py_callback *cb = userdata;
+	struct pynfqueue_callback *cb = userdata;
 	PyGILState_STATE gil = PyGILState_Ensure();
 	PyObject *handle, *ret = NULL;
 	int value = 1; /* any non-zero ends the run; the wrapper sees why */
@@ -60,7 +60,7 @@ static int nfq_py_trampoline(nfqueue_packet *packet, void *userdata)
 		ret = PyObject_CallFunctionObjArgs(cb->callable, handle, NULL);
 		Py_DECREF(handle);
 	}
-	if (ret && nfq_py_callback_result(ret, &value) == 0) {
+	if (ret && pynfqueue_callback_result(ret, &value) == 0) {
 		if (value) {
 			cb->stopped = 1;
 			cb->value = value;
@@ -74,7 +74,7 @@ static int nfq_py_trampoline(nfqueue_packet *packet, void *userdata)
 	return value;
 }
 
-static int nfq_py_callback_init(struct nfq_py_callback *cb, PyObject *callable, const char *fn)
+static int pynfqueue_callback_init(struct pynfqueue_callback *cb, PyObject *callable, const char *fn)
 {
 	memset(cb, 0, sizeof(*cb));
 	if (!PyCallable_Check(callable)) {
@@ -87,7 +87,7 @@ static int nfq_py_callback_init(struct nfq_py_callback *cb, PyObject *callable, 
 }
 
 /* After the C call: the callable's exception wins over the status it caused. */
-static int nfq_py_callback_raised(struct nfq_py_callback *cb)
+static int pynfqueue_callback_raised(struct pynfqueue_callback *cb)
 {
 	if (!cb->exc_type)
 		return 0;
@@ -95,49 +95,49 @@ static int nfq_py_callback_raised(struct nfq_py_callback *cb)
 	return 1;
 }
 
-static PyObject *nfq_py_queue_run(nfqueue_queue *queue, PyObject *callable)
+static PyObject *pynfqueue_queue_run(nfqueue_queue *queue, PyObject *callable)
 {
-	struct nfq_py_callback cb;
+	struct pynfqueue_callback cb;
 	int rc;
 
-	if (nfq_py_callback_init(&cb, callable, "queue_run") < 0)
+	if (pynfqueue_callback_init(&cb, callable, "queue_run") < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	rc = nfqueue_queue_run(queue, nfq_py_trampoline, &cb);
+	rc = nfqueue_queue_run(queue, pynfqueue_trampoline, &cb);
 	Py_END_ALLOW_THREADS
-	if (nfq_py_callback_raised(&cb))
+	if (pynfqueue_callback_raised(&cb))
 		return NULL;
 	if (cb.stopped && rc == cb.value)
 		return PyLong_FromLong(rc); /* the callback's own value, even if negative */
 	if (rc < 0)
-		return nfq_py_raise_last(rc);
+		return pynfqueue_raise_last(rc);
 	return PyLong_FromLong(rc);
 }
 
-static PyObject *nfq_py_queue_dispatch(nfqueue_queue *queue, PyObject *callable)
+static PyObject *pynfqueue_queue_dispatch(nfqueue_queue *queue, PyObject *callable)
 {
-	struct nfq_py_callback cb;
+	struct pynfqueue_callback cb;
 	size_t count = 0;
 	int rc;
 
-	if (nfq_py_callback_init(&cb, callable, "queue_dispatch") < 0)
+	if (pynfqueue_callback_init(&cb, callable, "queue_dispatch") < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	rc = nfqueue_queue_dispatch(&count, queue, nfq_py_trampoline, &cb);
+	rc = nfqueue_queue_dispatch(&count, queue, pynfqueue_trampoline, &cb);
 	Py_END_ALLOW_THREADS
-	if (nfq_py_callback_raised(&cb))
+	if (pynfqueue_callback_raised(&cb))
 		return NULL;
 	if (rc < 0 && !(cb.stopped && rc == cb.value))
-		return nfq_py_raise_last(rc);
+		return pynfqueue_raise_last(rc);
 	return PyLong_FromSize_t(count);
 }
 
 /* The largest batch nfqueue_config_set_batch_size() accepts. pull never
  * returns more than the batch size, so asking for more than this changes
  * nothing but the size of the array we would allocate. */
-#define NFQ_PY_PULL_MAX 4096
+#define PYNFQUEUE_PULL_MAX 4096
 
-static PyObject *nfq_py_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms)
+static PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms)
 {
 	nfqueue_packet *small[64];
 	nfqueue_packet **out = small;
@@ -145,8 +145,8 @@ static PyObject *nfq_py_queue_pull(nfqueue_queue *queue, size_t max, int timeout
 	PyObject *list = NULL;
 	int rc;
 
-	if (max > NFQ_PY_PULL_MAX)
-		max = NFQ_PY_PULL_MAX;
+	if (max > PYNFQUEUE_PULL_MAX)
+		max = PYNFQUEUE_PULL_MAX;
 	if (max > sizeof(small) / sizeof(small[0])) {
 		out = PyMem_New(nfqueue_packet *, max);
 		if (!out)
@@ -156,7 +156,7 @@ static PyObject *nfq_py_queue_pull(nfqueue_queue *queue, size_t max, int timeout
 	rc = nfqueue_queue_pull(out, max, &count, queue, timeout_ms);
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
-		nfq_py_raise_last(rc);
+		pynfqueue_raise_last(rc);
 		goto done;
 	}
 	list = PyList_New((Py_ssize_t)count);
@@ -182,9 +182,9 @@ done:
 %ignore nfqueue_queue_dispatch;
 %ignore nfqueue_queue_pull;
 %ignore nfqueue_callback;
-%rename(queue_run) nfq_py_queue_run;
-%rename(queue_dispatch) nfq_py_queue_dispatch;
-%rename(queue_pull) nfq_py_queue_pull;
-PyObject *nfq_py_queue_run(nfqueue_queue *queue, PyObject *callable);
-PyObject *nfq_py_queue_dispatch(nfqueue_queue *queue, PyObject *callable);
-PyObject *nfq_py_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms);
+%rename(queue_run) pynfqueue_queue_run;
+%rename(queue_dispatch) pynfqueue_queue_dispatch;
+%rename(queue_pull) pynfqueue_queue_pull;
+PyObject *pynfqueue_queue_run(nfqueue_queue *queue, PyObject *callable);
+PyObject *pynfqueue_queue_dispatch(nfqueue_queue *queue, PyObject *callable);
+PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms);

@@ -49,13 +49,13 @@ static int locate_ipv4(struct l4_location *loc, const uint8_t *data, size_t len)
 
 	/* Check the length before reading past byte 0. */
 	if (len < 20 || ihl < 20 || ihl > len)
-		return nfq__fail(NFQUEUE_E_INVAL, "IPv4 header is truncated (%zu bytes, header says %zu)",
-				 len, ihl);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "IPv4 header is truncated (%zu bytes, header says %zu)",
+				     len, ihl);
 	total = (size_t)data[2] << 8 | data[3];
 	frag = (uint16_t)(data[6] << 8 | data[7]);
 	if (total < ihl || total > len)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "IPv4 total length %zu does not fit the %zu bytes given", total, len);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "IPv4 total length %zu does not fit the %zu bytes given", total, len);
 	loc->family = 4;
 	loc->proto = data[9];
 	loc->offset = ihl;
@@ -70,14 +70,14 @@ static int locate_ipv6(struct l4_location *loc, const uint8_t *data, size_t len)
 	uint8_t next;
 
 	if (len < 40)
-		return nfq__fail(NFQUEUE_E_INVAL, "IPv6 header is truncated (%zu bytes)", len);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "IPv6 header is truncated (%zu bytes)", len);
 	payload_len = (size_t)data[4] << 8 | data[5];
 	if (payload_len == 0)
-		return nfq__fail(NFQUEUE_E_INVAL, "IPv6 jumbograms are not supported");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "IPv6 jumbograms are not supported");
 	end = 40 + payload_len;
 	if (end > len)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "IPv6 payload length %zu does not fit the %zu bytes given", payload_len, len);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "IPv6 payload length %zu does not fit the %zu bytes given", payload_len, len);
 	next = data[6];
 	loc->is_fragment = false;
 	for (;;) {
@@ -117,18 +117,18 @@ static int locate_ipv6(struct l4_location *loc, const uint8_t *data, size_t len)
 			goto truncated;
 	}
 truncated:
-	return nfq__fail(NFQUEUE_E_INVAL, "IPv6 extension header at offset %zu is truncated", off);
+	return nfqueue__fail(NFQUEUE_E_INVAL, "IPv6 extension header at offset %zu is truncated", off);
 }
 
 static int locate(struct l4_location *loc, const uint8_t *data, size_t len)
 {
 	if (!data || len < 1)
-		return nfq__fail(NFQUEUE_E_INVAL, "no packet data given");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "no packet data given");
 	switch (data[0] >> 4) {
 	case 4: return locate_ipv4(loc, data, len);
 	case 6: return locate_ipv6(loc, data, len);
 	default:
-		return nfq__fail(NFQUEUE_E_INVAL, "IP version %d is neither 4 nor 6", data[0] >> 4);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "IP version %d is neither 4 nor 6", data[0] >> 4);
 	}
 }
 
@@ -148,24 +148,24 @@ static int transport(uint8_t *data, const struct l4_location *loc)
 
 	if (loc->proto == IPPROTO_TCP) {
 		if (loc->length < 20)
-			return nfq__fail(NFQUEUE_E_INVAL, "TCP header is truncated (%zu bytes)", loc->length);
+			return nfqueue__fail(NFQUEUE_E_INVAL, "TCP header is truncated (%zu bytes)", loc->length);
 		field = 16;
 	} else if (loc->proto == IPPROTO_UDP) {
 		if (loc->length < 8)
-			return nfq__fail(NFQUEUE_E_INVAL, "UDP header is truncated (%zu bytes)", loc->length);
+			return nfqueue__fail(NFQUEUE_E_INVAL, "UDP header is truncated (%zu bytes)", loc->length);
 		field = 6;
 		/* The UDP length field must agree with the IP header, or the
 		 * receiver would sum a different range than we do. */
 		if (((size_t)l4[4] << 8 | l4[5]) != loc->length)
-			return nfq__fail(NFQUEUE_E_INVAL,
-					 "UDP length field %u disagrees with the IP payload length %zu: fix it before the checksum",
-					 l4[4] << 8 | l4[5], loc->length);
+			return nfqueue__fail(NFQUEUE_E_INVAL,
+					     "UDP length field %u disagrees with the IP payload length %zu: fix it before the checksum",
+					     l4[4] << 8 | l4[5], loc->length);
 	} else {
 		return 0; /* nothing we know how to checksum: leave the bytes */
 	}
 	if (loc->is_fragment)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "a fragment carries only part of the datagram: its transport checksum cannot be computed");
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "a fragment carries only part of the datagram: its transport checksum cannot be computed");
 
 	/* Pseudo-header: addresses, protocol, transport length. */
 	if (loc->family == 4)
@@ -192,7 +192,7 @@ NFQUEUE_API int nfqueue_checksum_ipv4_header(uint8_t *data, size_t len)
 	if (rc)
 		return rc;
 	if (loc.family != 4)
-		return nfq__fail(NFQUEUE_E_INVAL, "not an IPv4 packet: IPv6 has no header checksum");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "not an IPv4 packet: IPv6 has no header checksum");
 	return ipv4_header(data, &loc);
 }
 

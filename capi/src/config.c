@@ -11,7 +11,7 @@
 		   NFQUEUE_FLAG_UID_GID | NFQUEUE_FLAG_SECCTX)
 #define BATCH_MAX 4096u
 
-void nfq__config_defaults(struct nfqueue_config *config)
+void nfqueue__config_defaults(struct nfqueue_config *config)
 {
 	memset(config, 0, sizeof(*config));
 	config->copy_mode = NFQUEUE_COPY_PACKET;
@@ -25,7 +25,7 @@ void nfq__config_defaults(struct nfqueue_config *config)
 #define CHECK_CONFIG(config) \
 	do { \
 		if (!(config)) \
-			return nfq__fail(NFQUEUE_E_INVAL, "config is NULL"); \
+			return nfqueue__fail(NFQUEUE_E_INVAL, "config is NULL"); \
 	} while (0)
 
 NFQUEUE_API int nfqueue_config_new(nfqueue_config **out)
@@ -33,11 +33,11 @@ NFQUEUE_API int nfqueue_config_new(nfqueue_config **out)
 	struct nfqueue_config *config;
 
 	if (!out)
-		return nfq__fail(NFQUEUE_E_INVAL, "out is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out is NULL");
 	config = malloc(sizeof(*config));
 	if (!config)
-		return nfq__fail(NFQUEUE_E_NOMEM, "cannot allocate a config");
-	nfq__config_defaults(config);
+		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a config");
+	nfqueue__config_defaults(config);
 	*out = config;
 	return 0;
 }
@@ -54,12 +54,12 @@ NFQUEUE_API int nfqueue_config_set_copy_mode(nfqueue_config *config, int mode, u
 {
 	CHECK_CONFIG(config);
 	if (mode != NFQUEUE_COPY_NONE && mode != NFQUEUE_COPY_META && mode != NFQUEUE_COPY_PACKET)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "copy mode %d is unknown: use NFQUEUE_COPY_NONE, _META or _PACKET", mode);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "copy mode %d is unknown: use NFQUEUE_COPY_NONE, _META or _PACKET", mode);
 	if (mode == NFQUEUE_COPY_PACKET && range > NFQUEUE_PAYLOAD_MAX)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "copy range %u exceeds the kernel's maximum of %u bytes; use 0 for the maximum",
-				 range, NFQUEUE_PAYLOAD_MAX);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "copy range %u exceeds the kernel's maximum of %u bytes; use 0 for the maximum",
+				     range, NFQUEUE_PAYLOAD_MAX);
 	config->copy_mode = mode;
 	config->copy_range = (mode == NFQUEUE_COPY_PACKET && range > 0) ? range : NFQUEUE_PAYLOAD_MAX;
 	return 0;
@@ -69,7 +69,7 @@ NFQUEUE_API int nfqueue_config_set_max_len(nfqueue_config *config, uint32_t max_
 {
 	CHECK_CONFIG(config);
 	if (max_len == 0)
-		return nfq__fail(NFQUEUE_E_INVAL, "queue max length must be at least 1");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue max length must be at least 1");
 	config->max_len = max_len;
 	return 0;
 }
@@ -78,9 +78,9 @@ NFQUEUE_API int nfqueue_config_set_flags(nfqueue_config *config, uint32_t flags)
 {
 	CHECK_CONFIG(config);
 	if (flags & ~(uint32_t)ALL_FLAGS)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "unknown queue flags 0x%x: only NFQUEUE_FLAG_* values are defined",
-				 flags & ~(uint32_t)ALL_FLAGS);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "unknown queue flags 0x%x: only NFQUEUE_FLAG_* values are defined",
+				     flags & ~(uint32_t)ALL_FLAGS);
 	config->flags = flags;
 	return 0;
 }
@@ -89,8 +89,8 @@ NFQUEUE_API int nfqueue_config_set_rcvbuf(nfqueue_config *config, uint32_t bytes
 {
 	CHECK_CONFIG(config);
 	if (bytes > (uint32_t)INT32_MAX / 2)
-		return nfq__fail(NFQUEUE_E_INVAL, "receive buffer of %u bytes is too large (at most %d)",
-				 bytes, INT32_MAX / 2);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "receive buffer of %u bytes is too large (at most %d)",
+				     bytes, INT32_MAX / 2);
 	config->rcvbuf = bytes;
 	return 0;
 }
@@ -99,7 +99,7 @@ NFQUEUE_API int nfqueue_config_set_no_enobufs(nfqueue_config *config, int enable
 {
 	CHECK_CONFIG(config);
 	if (enable != 0 && enable != 1)
-		return nfq__fail(NFQUEUE_E_INVAL, "no_enobufs takes 0 or 1, not %d", enable);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "no_enobufs takes 0 or 1, not %d", enable);
 	config->no_enobufs = enable;
 	return 0;
 }
@@ -108,9 +108,9 @@ NFQUEUE_API int nfqueue_config_set_default_verdict(nfqueue_config *config, int v
 {
 	CHECK_CONFIG(config);
 	if (verdict != NFQUEUE_ACCEPT && verdict != NFQUEUE_DROP)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "default verdict %d is not allowed: use NFQUEUE_ACCEPT or NFQUEUE_DROP",
-				 verdict);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "default verdict %d is not allowed: use NFQUEUE_ACCEPT or NFQUEUE_DROP",
+				     verdict);
 	config->default_verdict = verdict;
 	return 0;
 }
@@ -119,10 +119,10 @@ NFQUEUE_API int nfqueue_config_set_fd(nfqueue_config *config, int fd)
 {
 	CHECK_CONFIG(config);
 	if (fd < -1)
-		return nfq__fail(NFQUEUE_E_INVAL, "fd %d is invalid: pass a socket or -1", fd);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "fd %d is invalid: pass a socket or -1", fd);
 	if (fd >= 0 && config->netns)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "an adopted socket already has its namespace: unset netns first");
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "an adopted socket already has its namespace: unset netns first");
 	config->fd = fd;
 	return 0;
 }
@@ -133,14 +133,14 @@ NFQUEUE_API int nfqueue_config_set_netns(nfqueue_config *config, const char *pat
 
 	CHECK_CONFIG(config);
 	if (path && !path[0])
-		return nfq__fail(NFQUEUE_E_INVAL, "netns path is empty: pass NULL for the caller's namespace");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "netns path is empty: pass NULL for the caller's namespace");
 	if (path && config->fd >= 0)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "an adopted socket already has its namespace: unset the fd first");
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "an adopted socket already has its namespace: unset the fd first");
 	if (path) {
 		copy = strdup(path);
 		if (!copy)
-			return nfq__fail(NFQUEUE_E_NOMEM, "cannot copy the netns path");
+			return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot copy the netns path");
 	}
 	free(config->netns);
 	config->netns = copy;
@@ -151,7 +151,7 @@ NFQUEUE_API int nfqueue_config_set_batch_size(nfqueue_config *config, uint32_t p
 {
 	CHECK_CONFIG(config);
 	if (packets < 1 || packets > BATCH_MAX)
-		return nfq__fail(NFQUEUE_E_INVAL, "batch size %u is out of range 1..%u", packets, BATCH_MAX);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "batch size %u is out of range 1..%u", packets, BATCH_MAX);
 	config->batch_size = packets;
 	return 0;
 }

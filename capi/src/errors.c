@@ -11,7 +11,7 @@
  * verdicts on retained packets) never read each other's failures. */
 static _Thread_local char last_error[512];
 
-int nfq__fail(int code, const char *fmt, ...)
+int nfqueue__fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -21,7 +21,7 @@ int nfq__fail(int code, const char *fmt, ...)
 	return code;
 }
 
-void nfq__clear_error(void)
+void nfqueue__clear_error(void)
 {
 	last_error[0] = '\0';
 }

@@ -19,9 +19,9 @@ struct nlmsghdr;
 /* ---- errors.c ---- */
 
 /* Record a detail message for nfqueue_last_error() and return `code`. */
-int nfq__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int nfqueue__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Forget the detail message of an earlier failure. */
-void nfq__clear_error(void);
+void nfqueue__clear_error(void);
 
 /* ---- config.c ---- */
 
@@ -39,43 +39,43 @@ struct nfqueue_config {
 };
 
 /* Set `config` to the documented defaults. */
-void nfq__config_defaults(struct nfqueue_config *config);
+void nfqueue__config_defaults(struct nfqueue_config *config);
 
 /* ---- parse.c: one NFQNL_MSG_PACKET message into a packet's fields ---- */
 
 /* Absent attributes have their bit clear in `present`. */
-enum nfq__attr_bit {
-	NFQ__HAS_MARK = 1u << 0,
-	NFQ__HAS_TIMESTAMP = 1u << 1,
-	NFQ__HAS_INDEV = 1u << 2,
-	NFQ__HAS_OUTDEV = 1u << 3,
-	NFQ__HAS_PHYSINDEV = 1u << 4,
-	NFQ__HAS_PHYSOUTDEV = 1u << 5,
-	NFQ__HAS_HWADDR = 1u << 6,
-	NFQ__HAS_UID = 1u << 7,
-	NFQ__HAS_GID = 1u << 8,
-	NFQ__HAS_SECCTX = 1u << 9,
-	NFQ__HAS_SKBINFO = 1u << 10,
-	NFQ__HAS_PRIORITY = 1u << 11,
-	NFQ__HAS_VLAN = 1u << 12,
-	NFQ__HAS_L2HDR = 1u << 13,
-	NFQ__HAS_CT_INFO = 1u << 14,
-	NFQ__HAS_CT_ID = 1u << 15,
-	NFQ__HAS_CT_STATUS = 1u << 16,
-	NFQ__HAS_PAYLOAD = 1u << 17,
-	NFQ__HAS_ORIG_LEN = 1u << 18,
+enum nfqueue__attr_bit {
+	NFQUEUE__HAS_MARK = 1u << 0,
+	NFQUEUE__HAS_TIMESTAMP = 1u << 1,
+	NFQUEUE__HAS_INDEV = 1u << 2,
+	NFQUEUE__HAS_OUTDEV = 1u << 3,
+	NFQUEUE__HAS_PHYSINDEV = 1u << 4,
+	NFQUEUE__HAS_PHYSOUTDEV = 1u << 5,
+	NFQUEUE__HAS_HWADDR = 1u << 6,
+	NFQUEUE__HAS_UID = 1u << 7,
+	NFQUEUE__HAS_GID = 1u << 8,
+	NFQUEUE__HAS_SECCTX = 1u << 9,
+	NFQUEUE__HAS_SKBINFO = 1u << 10,
+	NFQUEUE__HAS_PRIORITY = 1u << 11,
+	NFQUEUE__HAS_VLAN = 1u << 12,
+	NFQUEUE__HAS_L2HDR = 1u << 13,
+	NFQUEUE__HAS_CT_INFO = 1u << 14,
+	NFQUEUE__HAS_CT_ID = 1u << 15,
+	NFQUEUE__HAS_CT_STATUS = 1u << 16,
+	NFQUEUE__HAS_PAYLOAD = 1u << 17,
+	NFQUEUE__HAS_ORIG_LEN = 1u << 18,
 };
 
 /* A byte range inside the packet's data (the receive buffer, or the
  * packet's own copy once retained): offsets survive the copy, pointers
  * would not. */
-struct nfq__span {
+struct nfqueue__span {
 	uint32_t off;
 	uint32_t len;
 };
 
-struct nfq__fields {
-	uint32_t present; /* nfq__attr_bit */
+struct nfqueue__fields {
+	uint32_t present; /* nfqueue__attr_bit */
 	uint32_t id;
 	uint32_t queue_num;
 	uint16_t hw_protocol;
@@ -90,7 +90,7 @@ struct nfq__fields {
 	uint16_t vlan_proto, vlan_tci;
 	uint32_t ct_info, ct_id, ct_status;
 	uint32_t orig_len;
-	struct nfq__span hwaddr, secctx, l2hdr, payload;
+	struct nfqueue__span hwaddr, secctx, l2hdr, payload;
 };
 
 /*
@@ -98,19 +98,19 @@ struct nfq__fields {
  * the start of the message `nlh` itself.
  * Returns 0, or NFQUEUE_E_INVAL for a malformed message.
  */
-int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh);
+int nfqueue__parse_packet(struct nfqueue__fields *out, const struct nlmsghdr *nlh);
 
 /* ---- queue.c / packet.c / verdict.c ---- */
 
-enum nfq__packet_state {
-	NFQ__BORROWED,  /* data points into the queue's receive buffer */
-	NFQ__RETAINED,  /* data is the packet's own copy; the caller frees it */
-	NFQ__EXPIRED    /* a borrowed slot whose packet is gone */
+enum nfqueue__packet_state {
+	NFQUEUE__BORROWED,  /* data points into the queue's receive buffer */
+	NFQUEUE__RETAINED,  /* data is the packet's own copy; the caller frees it */
+	NFQUEUE__EXPIRED    /* a borrowed slot whose packet is gone */
 };
 
 struct nfqueue_packet {
 	struct nfqueue_queue *queue;
-	enum nfq__packet_state state;
+	enum nfqueue__packet_state state;
 	bool has_verdict;
 	bool has_new_mark;
 	uint32_t new_mark;
@@ -119,7 +119,7 @@ struct nfqueue_packet {
 	/* The netlink message the spans refer to: in the receive buffer while
 	 * borrowed, the packet's own heap copy once retained. */
 	const uint8_t *data;
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 	/* Names resolved while the socket was open, so retained packets can
 	 * still answer after close. "" = not resolved yet. */
 	char ifname[4][NFQUEUE_IFNAMSIZ];
@@ -169,20 +169,20 @@ struct nfqueue_queue {
 };
 
 /* Drop one reference; the last frees the queue's memory. */
-void nfq__queue_unref(struct nfqueue_queue *queue);
+void nfqueue__queue_unref(struct nfqueue_queue *queue);
 
 
 /* Give the default verdict to a packet without one; the queue's lock is
  * held and the queue is open. Errors are ignored: there is nobody to tell. */
-void nfq__verdict_default_locked(struct nfqueue_packet *packet);
+void nfqueue__verdict_default_locked(struct nfqueue_packet *packet);
 
 /* A borrowed packet's time is up: default verdict unless it has one. */
-void nfq__packet_expire(struct nfqueue_packet *packet);
+void nfqueue__packet_expire(struct nfqueue_packet *packet);
 
 /* True if a batch verdict already covered packet `id`, just received. */
-bool nfq__covered_by_batch(struct nfqueue_queue *queue, uint32_t id);
+bool nfqueue__covered_by_batch(struct nfqueue_queue *queue, uint32_t id);
 
 /* Validate a packet handle for a getter: NULL, expired. */
-int nfq__packet_check(const struct nfqueue_packet *packet);
+int nfqueue__packet_check(const struct nfqueue_packet *packet);
 
 #endif

@@ -12,21 +12,21 @@
 
 #include "internal.h"
 
-int nfq__packet_check(const struct nfqueue_packet *p)
+int nfqueue__packet_check(const struct nfqueue_packet *p)
 {
 	if (!p)
-		return nfq__fail(NFQUEUE_E_INVAL, "packet is NULL");
-	if (p->state == NFQ__EXPIRED)
-		return nfq__fail(NFQUEUE_E_EXPIRED,
-				 "packet %u has expired: a borrowed packet is valid only during its callback or until the next pull; retain it to keep it",
-				 p->f.id);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "packet is NULL");
+	if (p->state == NFQUEUE__EXPIRED)
+		return nfqueue__fail(NFQUEUE_E_EXPIRED,
+				     "packet %u has expired: a borrowed packet is valid only during its callback or until the next pull; retain it to keep it",
+				     p->f.id);
 	return 0;
 }
 
 /* Check the handle, then whether the kernel sent the attribute. */
 static int has(const struct nfqueue_packet *p, uint32_t bit)
 {
-	int rc = nfq__packet_check(p);
+	int rc = nfqueue__packet_check(p);
 
 	if (rc)
 		return rc;
@@ -38,7 +38,7 @@ static int get_u32(uint32_t *out, const struct nfqueue_packet *p, uint32_t bit, 
 	int rc;
 
 	if (!out)
-		return nfq__fail(NFQUEUE_E_INVAL, "out is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out is NULL");
 	rc = has(p, bit);
 	if (!rc)
 		*out = value;
@@ -46,12 +46,12 @@ static int get_u32(uint32_t *out, const struct nfqueue_packet *p, uint32_t bit, 
 }
 
 static int get_span(const uint8_t **out, size_t *out_len, const struct nfqueue_packet *p,
-		    uint32_t bit, struct nfq__span span)
+		    uint32_t bit, struct nfqueue__span span)
 {
 	int rc;
 
 	if (!out || !out_len)
-		return nfq__fail(NFQUEUE_E_INVAL, "out or out_len is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out or out_len is NULL");
 	rc = has(p, bit);
 	if (!rc) {
 		*out = p->data + span.off;
@@ -82,12 +82,12 @@ NFQUEUE_API int nfqueue_packet_hook(const nfqueue_packet *p)
 
 NFQUEUE_API int nfqueue_packet_orig_len(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_ORIG_LEN, p ? p->f.orig_len : 0);
+	return get_u32(out, p, NFQUEUE__HAS_ORIG_LEN, p ? p->f.orig_len : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_mark(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_MARK, p ? p->f.mark : 0);
+	return get_u32(out, p, NFQUEUE__HAS_MARK, p ? p->f.mark : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_timestamp(int64_t *out_sec, int64_t *out_usec,
@@ -96,8 +96,8 @@ NFQUEUE_API int nfqueue_packet_timestamp(int64_t *out_sec, int64_t *out_usec,
 	int rc;
 
 	if (!out_sec || !out_usec)
-		return nfq__fail(NFQUEUE_E_INVAL, "out_sec or out_usec is NULL");
-	rc = has(p, NFQ__HAS_TIMESTAMP);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out_sec or out_usec is NULL");
+	rc = has(p, NFQUEUE__HAS_TIMESTAMP);
 	if (!rc) {
 		*out_sec = p->f.ts_sec;
 		*out_usec = p->f.ts_usec;
@@ -106,14 +106,14 @@ NFQUEUE_API int nfqueue_packet_timestamp(int64_t *out_sec, int64_t *out_usec,
 }
 
 static const uint32_t ifindex_bit[4] = {
-	NFQ__HAS_INDEV, NFQ__HAS_OUTDEV, NFQ__HAS_PHYSINDEV, NFQ__HAS_PHYSOUTDEV,
+	NFQUEUE__HAS_INDEV, NFQUEUE__HAS_OUTDEV, NFQUEUE__HAS_PHYSINDEV, NFQUEUE__HAS_PHYSOUTDEV,
 };
 
 static int check_iface(int which)
 {
 	if (which < NFQUEUE_IFACE_IN || which > NFQUEUE_IFACE_PHYSOUT)
-		return nfq__fail(NFQUEUE_E_INVAL, "interface selector %d is not an nfqueue_iface value",
-				 which);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "interface selector %d is not an nfqueue_iface value",
+				     which);
 	return 0;
 }
 
@@ -135,14 +135,14 @@ static int resolve_ifname(struct nfqueue_packet *p, int which)
 	if (p->ifname[which][0])
 		return 0;
 	if (q->fd < 0)
-		return nfq__fail(NFQUEUE_E_CLOSED, "queue %u is closed: interface names can no longer be looked up",
-				 q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_CLOSED, "queue %u is closed: interface names can no longer be looked up",
+				     q->queue_num);
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_ifindex = (int)p->f.ifindex[which];
 	if (ioctl(q->fd, SIOCGIFNAME, &ifr) < 0)
-		return nfq__fail(errno == ENODEV ? NFQUEUE_E_NOENT : NFQUEUE_E_IO,
-				 "no interface has index %u any more: %s", p->f.ifindex[which],
-				 strerror(errno));
+		return nfqueue__fail(errno == ENODEV ? NFQUEUE_E_NOENT : NFQUEUE_E_IO,
+				     "no interface has index %u any more: %s", p->f.ifindex[which],
+				     strerror(errno));
 	memcpy(p->ifname[which], ifr.ifr_name, NFQUEUE_IFNAMSIZ);
 	p->ifname[which][NFQUEUE_IFNAMSIZ - 1] = '\0';
 	return 0;
@@ -156,8 +156,8 @@ NFQUEUE_API int nfqueue_packet_ifname(char *out, size_t size, const nfqueue_pack
 	if (rc)
 		return rc;
 	if (!out || size < NFQUEUE_IFNAMSIZ)
-		return nfq__fail(NFQUEUE_E_INVAL, "name buffer must hold NFQUEUE_IFNAMSIZ (%d) bytes",
-				 NFQUEUE_IFNAMSIZ);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "name buffer must hold NFQUEUE_IFNAMSIZ (%d) bytes",
+				     NFQUEUE_IFNAMSIZ);
 	rc = has(p, ifindex_bit[which]);
 	if (rc)
 		return rc;
@@ -171,33 +171,33 @@ NFQUEUE_API int nfqueue_packet_ifname(char *out, size_t size, const nfqueue_pack
 
 NFQUEUE_API int nfqueue_packet_hwaddr(const uint8_t **out, size_t *out_len, const nfqueue_packet *p)
 {
-	return get_span(out, out_len, p, NFQ__HAS_HWADDR, p ? p->f.hwaddr : (struct nfq__span){ 0 });
+	return get_span(out, out_len, p, NFQUEUE__HAS_HWADDR, p ? p->f.hwaddr : (struct nfqueue__span){ 0 });
 }
 
 NFQUEUE_API int nfqueue_packet_uid(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_UID, p ? p->f.uid : 0);
+	return get_u32(out, p, NFQUEUE__HAS_UID, p ? p->f.uid : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_gid(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_GID, p ? p->f.gid : 0);
+	return get_u32(out, p, NFQUEUE__HAS_GID, p ? p->f.gid : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_secctx(const char **out, size_t *out_len, const nfqueue_packet *p)
 {
-	return get_span((const uint8_t **)out, out_len, p, NFQ__HAS_SECCTX,
-			p ? p->f.secctx : (struct nfq__span){ 0 });
+	return get_span((const uint8_t **)out, out_len, p, NFQUEUE__HAS_SECCTX,
+			p ? p->f.secctx : (struct nfqueue__span){ 0 });
 }
 
 NFQUEUE_API int nfqueue_packet_skbinfo(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_SKBINFO, p ? p->f.skbinfo : 0);
+	return get_u32(out, p, NFQUEUE__HAS_SKBINFO, p ? p->f.skbinfo : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_priority(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_PRIORITY, p ? p->f.priority : 0);
+	return get_u32(out, p, NFQUEUE__HAS_PRIORITY, p ? p->f.priority : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci, const nfqueue_packet *p)
@@ -205,8 +205,8 @@ NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci, cons
 	int rc;
 
 	if (!out_proto || !out_tci)
-		return nfq__fail(NFQUEUE_E_INVAL, "out_proto or out_tci is NULL");
-	rc = has(p, NFQ__HAS_VLAN);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out_proto or out_tci is NULL");
+	rc = has(p, NFQUEUE__HAS_VLAN);
 	if (!rc) {
 		*out_proto = p->f.vlan_proto;
 		*out_tci = p->f.vlan_tci;
@@ -216,22 +216,22 @@ NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci, cons
 
 NFQUEUE_API int nfqueue_packet_l2hdr(const uint8_t **out, size_t *out_len, const nfqueue_packet *p)
 {
-	return get_span(out, out_len, p, NFQ__HAS_L2HDR, p ? p->f.l2hdr : (struct nfq__span){ 0 });
+	return get_span(out, out_len, p, NFQUEUE__HAS_L2HDR, p ? p->f.l2hdr : (struct nfqueue__span){ 0 });
 }
 
 NFQUEUE_API int nfqueue_packet_ct_info(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_CT_INFO, p ? p->f.ct_info : 0);
+	return get_u32(out, p, NFQUEUE__HAS_CT_INFO, p ? p->f.ct_info : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_ct_id(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_CT_ID, p ? p->f.ct_id : 0);
+	return get_u32(out, p, NFQUEUE__HAS_CT_ID, p ? p->f.ct_id : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_ct_status(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQ__HAS_CT_STATUS, p ? p->f.ct_status : 0);
+	return get_u32(out, p, NFQUEUE__HAS_CT_STATUS, p ? p->f.ct_status : 0);
 }
 
 NFQUEUE_API int nfqueue_packet_payload(const uint8_t **out, size_t *out_len, const nfqueue_packet *p)
@@ -239,8 +239,8 @@ NFQUEUE_API int nfqueue_packet_payload(const uint8_t **out, size_t *out_len, con
 	int rc;
 
 	if (!out || !out_len)
-		return nfq__fail(NFQUEUE_E_INVAL, "out or out_len is NULL");
-	rc = nfq__packet_check(p);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out or out_len is NULL");
+	rc = nfqueue__packet_check(p);
 	if (rc)
 		return rc;
 	if (p->new_payload) {
@@ -248,7 +248,7 @@ NFQUEUE_API int nfqueue_packet_payload(const uint8_t **out, size_t *out_len, con
 		*out_len = p->new_payload_len;
 		return 0;
 	}
-	return get_span(out, out_len, p, NFQ__HAS_PAYLOAD, p->f.payload);
+	return get_span(out, out_len, p, NFQUEUE__HAS_PAYLOAD, p->f.payload);
 }
 
 /* ---- lifetime ---- */
@@ -258,18 +258,18 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 	struct nfqueue_queue *q;
 	uint8_t *copy;
 	size_t len;
-	int rc = nfq__packet_check(p);
+	int rc = nfqueue__packet_check(p);
 	int which;
 
 	if (rc)
 		return rc;
-	if (p->state == NFQ__RETAINED)
+	if (p->state == NFQUEUE__RETAINED)
 		return 0;
 	q = p->queue;
 	len = ((const struct nlmsghdr *)p->data)->nlmsg_len;
 	copy = malloc(len);
 	if (!copy)
-		return nfq__fail(NFQUEUE_E_NOMEM, "cannot copy packet %u (%zu bytes)", p->f.id, len);
+		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot copy packet %u (%zu bytes)", p->f.id, len);
 	memcpy(copy, p->data, len);
 	p->data = copy;
 
@@ -280,7 +280,7 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 		if (p->f.present & ifindex_bit[which])
 			(void)resolve_ifname(p, which);
 	q->slots[p->slot] = NULL; /* the slot is the caller's now */
-	p->state = NFQ__RETAINED;
+	p->state = NFQUEUE__RETAINED;
 	p->prev = NULL;
 	p->next = q->retained;
 	if (q->retained)
@@ -288,7 +288,7 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 	q->retained = p;
 	atomic_fetch_add(&q->refs, 1);
 	pthread_mutex_unlock(&q->lock);
-	nfq__clear_error();
+	nfqueue__clear_error();
 	return 0;
 }
 
@@ -296,7 +296,7 @@ NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *p)
 {
 	struct nfqueue_queue *q;
 
-	if (!p || p->state != NFQ__RETAINED)
+	if (!p || p->state != NFQUEUE__RETAINED)
 		return;
 	q = p->queue;
 	pthread_mutex_lock(&q->lock);
@@ -306,12 +306,12 @@ NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *p)
 		q->retained = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
-	nfq__verdict_default_locked(p);
+	nfqueue__verdict_default_locked(p);
 	pthread_mutex_unlock(&q->lock);
 	free(p->new_payload);
 	free((void *)p->data); /* retained: the copy is ours */
 	free(p);
-	nfq__queue_unref(q);
+	nfqueue__queue_unref(q);
 }
 
 NFQUEUE_API int nfqueue_packet_has_verdict(const nfqueue_packet *p)
@@ -321,11 +321,11 @@ NFQUEUE_API int nfqueue_packet_has_verdict(const nfqueue_packet *p)
 
 static int check_editable(const struct nfqueue_packet *p)
 {
-	int rc = nfq__packet_check(p);
+	int rc = nfqueue__packet_check(p);
 
 	if (!rc && p->has_verdict)
-		rc = nfq__fail(NFQUEUE_E_VERDICT_GIVEN,
-			       "packet %u already has its verdict: set mark and payload before it", p->f.id);
+		rc = nfqueue__fail(NFQUEUE_E_VERDICT_GIVEN,
+				   "packet %u already has its verdict: set mark and payload before it", p->f.id);
 	return rc;
 }
 
@@ -348,14 +348,14 @@ NFQUEUE_API int nfqueue_packet_set_payload(nfqueue_packet *p, const void *data, 
 	if (rc)
 		return rc;
 	if (!data && len)
-		return nfq__fail(NFQUEUE_E_INVAL, "payload data is NULL but its length is %zu", len);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "payload data is NULL but its length is %zu", len);
 	if (len > NFQUEUE_PAYLOAD_MAX)
-		return nfq__fail(NFQUEUE_E_TOOBIG,
-				 "a replacement payload of %zu bytes exceeds the kernel's limit of %u bytes",
-				 len, NFQUEUE_PAYLOAD_MAX);
+		return nfqueue__fail(NFQUEUE_E_TOOBIG,
+				     "a replacement payload of %zu bytes exceeds the kernel's limit of %u bytes",
+				     len, NFQUEUE_PAYLOAD_MAX);
 	copy = malloc(len ? len : 1);
 	if (!copy)
-		return nfq__fail(NFQUEUE_E_NOMEM, "cannot copy a %zu-byte payload", len);
+		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot copy a %zu-byte payload", len);
 	if (len)
 		memcpy(copy, data, len);
 	free(p->new_payload);

@@ -1,5 +1,5 @@
 /*
- * parse.c - read one NFQNL_MSG_PACKET message into struct nfq__fields.
+ * parse.c - read one NFQNL_MSG_PACKET message into struct nfqueue__fields.
  *
  * Kept free of sockets and queues so unit tests can feed it crafted
  * messages: VLAN tags, L2 headers and conntrack data that a test kernel
@@ -16,9 +16,9 @@
 
 #include "internal.h"
 
-static struct nfq__span span_of(const struct nlmsghdr *nlh, const struct nlattr *attr)
+static struct nfqueue__span span_of(const struct nlmsghdr *nlh, const struct nlattr *attr)
 {
-	struct nfq__span s;
+	struct nfqueue__span s;
 
 	s.off = (uint32_t)((const uint8_t *)mnl_attr_get_payload(attr) - (const uint8_t *)nlh);
 	s.len = mnl_attr_get_payload_len(attr);
@@ -28,9 +28,9 @@ static struct nfq__span span_of(const struct nlmsghdr *nlh, const struct nlattr 
 static int need(const struct nlattr *attr, size_t len)
 {
 	if (mnl_attr_get_payload_len(attr) < len)
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "attribute %u of a packet message is %u bytes, expected %zu",
-				 mnl_attr_get_type(attr), mnl_attr_get_payload_len(attr), len);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "attribute %u of a packet message is %u bytes, expected %zu",
+				     mnl_attr_get_type(attr), mnl_attr_get_payload_len(attr), len);
 	return 0;
 }
 
@@ -46,12 +46,12 @@ static int nest_complete(const struct nlattr *nest, const struct nlattr *stop)
 	const char *end = (const char *)mnl_attr_get_payload(nest) + mnl_attr_get_payload_len(nest);
 
 	if ((const char *)stop < end)
-		return nfq__fail(NFQUEUE_E_INVAL, "nested attribute %u of a packet message is truncated",
-				 mnl_attr_get_type(nest));
+		return nfqueue__fail(NFQUEUE_E_INVAL, "nested attribute %u of a packet message is truncated",
+				     mnl_attr_get_type(nest));
 	return 0;
 }
 
-static int parse_vlan(struct nfq__fields *f, const struct nlattr *nest)
+static int parse_vlan(struct nfqueue__fields *f, const struct nlattr *nest)
 {
 	const struct nlattr *attr;
 	bool proto = false, tci = false;
@@ -75,11 +75,11 @@ static int parse_vlan(struct nfq__fields *f, const struct nlattr *nest)
 	if (nest_complete(nest, attr))
 		return NFQUEUE_E_INVAL;
 	if (proto && tci)
-		f->present |= NFQ__HAS_VLAN;
+		f->present |= NFQUEUE__HAS_VLAN;
 	return 0;
 }
 
-static int parse_ct(struct nfq__fields *f, const struct nlattr *nest)
+static int parse_ct(struct nfqueue__fields *f, const struct nlattr *nest)
 {
 	const struct nlattr *attr;
 
@@ -89,13 +89,13 @@ static int parse_ct(struct nfq__fields *f, const struct nlattr *nest)
 			if (need(attr, 4))
 				return NFQUEUE_E_INVAL;
 			f->ct_id = be32_at(attr);
-			f->present |= NFQ__HAS_CT_ID;
+			f->present |= NFQUEUE__HAS_CT_ID;
 			break;
 		case CTA_STATUS:
 			if (need(attr, 4))
 				return NFQUEUE_E_INVAL;
 			f->ct_status = be32_at(attr);
-			f->present |= NFQ__HAS_CT_STATUS;
+			f->present |= NFQUEUE__HAS_CT_STATUS;
 			break;
 		}
 	}
@@ -103,23 +103,23 @@ static int parse_ct(struct nfq__fields *f, const struct nlattr *nest)
 }
 
 /* The u32 attributes that map straight onto a field and a presence bit. */
-static int parse_u32(struct nfq__fields *f, const struct nlattr *attr)
+static int parse_u32(struct nfqueue__fields *f, const struct nlattr *attr)
 {
 	static const struct {
 		uint16_t type;
 		uint32_t bit;
 		size_t field;
 	} table[] = {
-		{ NFQA_MARK, NFQ__HAS_MARK, offsetof(struct nfq__fields, mark) },
-		{ NFQA_IFINDEX_INDEV, NFQ__HAS_INDEV, offsetof(struct nfq__fields, ifindex[0]) },
-		{ NFQA_IFINDEX_OUTDEV, NFQ__HAS_OUTDEV, offsetof(struct nfq__fields, ifindex[1]) },
-		{ NFQA_IFINDEX_PHYSINDEV, NFQ__HAS_PHYSINDEV, offsetof(struct nfq__fields, ifindex[2]) },
-		{ NFQA_IFINDEX_PHYSOUTDEV, NFQ__HAS_PHYSOUTDEV, offsetof(struct nfq__fields, ifindex[3]) },
-		{ NFQA_UID, NFQ__HAS_UID, offsetof(struct nfq__fields, uid) },
-		{ NFQA_GID, NFQ__HAS_GID, offsetof(struct nfq__fields, gid) },
-		{ NFQA_SKB_INFO, NFQ__HAS_SKBINFO, offsetof(struct nfq__fields, skbinfo) },
-		{ NFQA_PRIORITY, NFQ__HAS_PRIORITY, offsetof(struct nfq__fields, priority) },
-		{ NFQA_CT_INFO, NFQ__HAS_CT_INFO, offsetof(struct nfq__fields, ct_info) },
+		{ NFQA_MARK, NFQUEUE__HAS_MARK, offsetof(struct nfqueue__fields, mark) },
+		{ NFQA_IFINDEX_INDEV, NFQUEUE__HAS_INDEV, offsetof(struct nfqueue__fields, ifindex[0]) },
+		{ NFQA_IFINDEX_OUTDEV, NFQUEUE__HAS_OUTDEV, offsetof(struct nfqueue__fields, ifindex[1]) },
+		{ NFQA_IFINDEX_PHYSINDEV, NFQUEUE__HAS_PHYSINDEV, offsetof(struct nfqueue__fields, ifindex[2]) },
+		{ NFQA_IFINDEX_PHYSOUTDEV, NFQUEUE__HAS_PHYSOUTDEV, offsetof(struct nfqueue__fields, ifindex[3]) },
+		{ NFQA_UID, NFQUEUE__HAS_UID, offsetof(struct nfqueue__fields, uid) },
+		{ NFQA_GID, NFQUEUE__HAS_GID, offsetof(struct nfqueue__fields, gid) },
+		{ NFQA_SKB_INFO, NFQUEUE__HAS_SKBINFO, offsetof(struct nfqueue__fields, skbinfo) },
+		{ NFQA_PRIORITY, NFQUEUE__HAS_PRIORITY, offsetof(struct nfqueue__fields, priority) },
+		{ NFQA_CT_INFO, NFQUEUE__HAS_CT_INFO, offsetof(struct nfqueue__fields, ct_info) },
 	};
 	uint16_t type = mnl_attr_get_type(attr);
 	size_t i;
@@ -136,7 +136,7 @@ static int parse_u32(struct nfq__fields *f, const struct nlattr *attr)
 	return 0;
 }
 
-static int parse_attr(struct nfq__fields *f, const struct nlmsghdr *nlh,
+static int parse_attr(struct nfqueue__fields *f, const struct nlmsghdr *nlh,
 		      const struct nlattr *attr, bool *has_cap_len)
 {
 	int rc = parse_u32(f, attr);
@@ -165,7 +165,7 @@ static int parse_attr(struct nfq__fields *f, const struct nlmsghdr *nlh,
 		memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
 		f->ts_sec = (int64_t)be64toh(ts.sec);
 		f->ts_usec = (int64_t)be64toh(ts.usec);
-		f->present |= NFQ__HAS_TIMESTAMP;
+		f->present |= NFQUEUE__HAS_TIMESTAMP;
 		break;
 	}
 	case NFQA_HWADDR: {
@@ -177,27 +177,27 @@ static int parse_attr(struct nfq__fields *f, const struct nlmsghdr *nlh,
 		hw = mnl_attr_get_payload(attr);
 		len = ntohs(hw->hw_addrlen);
 		if (len > sizeof(hw->hw_addr))
-			return nfq__fail(NFQUEUE_E_INVAL, "hardware address length %u exceeds %zu",
-					 len, sizeof(hw->hw_addr));
+			return nfqueue__fail(NFQUEUE_E_INVAL, "hardware address length %u exceeds %zu",
+					     len, sizeof(hw->hw_addr));
 		f->hwaddr.off = (uint32_t)((const uint8_t *)hw->hw_addr - (const uint8_t *)nlh);
 		f->hwaddr.len = len;
-		f->present |= NFQ__HAS_HWADDR;
+		f->present |= NFQUEUE__HAS_HWADDR;
 		break;
 	}
 	case NFQA_PAYLOAD:
 		f->payload = span_of(nlh, attr);
-		f->present |= NFQ__HAS_PAYLOAD;
+		f->present |= NFQUEUE__HAS_PAYLOAD;
 		break;
 	case NFQA_SECCTX:
 		f->secctx = span_of(nlh, attr);
 		/* The kernel counts the terminating NUL; users want the text. */
 		while (f->secctx.len > 0 && ((const uint8_t *)nlh)[f->secctx.off + f->secctx.len - 1] == 0)
 			f->secctx.len--;
-		f->present |= NFQ__HAS_SECCTX;
+		f->present |= NFQUEUE__HAS_SECCTX;
 		break;
 	case NFQA_L2HDR:
 		f->l2hdr = span_of(nlh, attr);
-		f->present |= NFQ__HAS_L2HDR;
+		f->present |= NFQUEUE__HAS_L2HDR;
 		break;
 	case NFQA_CAP_LEN:
 		if (need(attr, 4))
@@ -213,7 +213,7 @@ static int parse_attr(struct nfq__fields *f, const struct nlmsghdr *nlh,
 	return 0;
 }
 
-int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
+int nfqueue__parse_packet(struct nfqueue__fields *out, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *attr;
 	const struct nfgenmsg *nfg;
@@ -223,7 +223,7 @@ int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
 
 	memset(out, 0, sizeof(*out));
 	if (nlh->nlmsg_len < mnl_nlmsg_size(hdrlen))
-		return nfq__fail(NFQUEUE_E_INVAL, "packet message of %u bytes is truncated", nlh->nlmsg_len);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "packet message of %u bytes is truncated", nlh->nlmsg_len);
 	nfg = mnl_nlmsg_get_payload(nlh);
 	out->queue_num = ntohs(nfg->res_id);
 
@@ -232,9 +232,9 @@ int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
 		 * padding after nlmsg_len; a span must not, since a retained
 		 * packet copies exactly nlmsg_len bytes. */
 		if ((const char *)attr + attr->nla_len > (const char *)nlh + nlh->nlmsg_len)
-			return nfq__fail(NFQUEUE_E_INVAL,
-					 "packet message has a truncated attribute at byte %td",
-					 (const char *)attr - (const char *)nlh);
+			return nfqueue__fail(NFQUEUE_E_INVAL,
+					     "packet message has a truncated attribute at byte %td",
+					     (const char *)attr - (const char *)nlh);
 		rc = parse_attr(out, nlh, attr, &has_cap_len);
 		if (rc < 0)
 			return rc;
@@ -244,18 +244,18 @@ int nfq__parse_packet(struct nfq__fields *out, const struct nlmsghdr *nlh)
 	/* The loop stops at the first attribute that does not fit: anything
 	 * left over means the message was cut or corrupt. */
 	if ((const char *)attr < (const char *)mnl_nlmsg_get_payload_tail(nlh))
-		return nfq__fail(NFQUEUE_E_INVAL, "packet message has a truncated attribute at byte %td",
-				 (const char *)attr - (const char *)nlh);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "packet message has a truncated attribute at byte %td",
+				     (const char *)attr - (const char *)nlh);
 	if (!has_hdr)
-		return nfq__fail(NFQUEUE_E_INVAL, "packet message lacks its NFQA_PACKET_HDR attribute");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "packet message lacks its NFQA_PACKET_HDR attribute");
 	/* NFQA_CAP_LEN comes only when the copy was cut short; without it a
 	 * payload is the whole packet, and without a payload (copy mode
 	 * meta) the kernel does not say how long the packet was. */
 	if (has_cap_len) {
-		out->present |= NFQ__HAS_ORIG_LEN;
-	} else if (out->present & NFQ__HAS_PAYLOAD) {
+		out->present |= NFQUEUE__HAS_ORIG_LEN;
+	} else if (out->present & NFQUEUE__HAS_PAYLOAD) {
 		out->orig_len = out->payload.len;
-		out->present |= NFQ__HAS_ORIG_LEN;
+		out->present |= NFQUEUE__HAS_ORIG_LEN;
 	}
 	return 0;
 }

@@ -90,9 +90,9 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 		if (getsockopt(config->fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
 		    getsockopt(config->fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0 ||
 		    domain != AF_NETLINK || protocol != NETLINK_NETFILTER)
-			return nfq__fail(NFQUEUE_E_INVAL,
-					 "fd %d is not a netlink socket of protocol NETLINK_NETFILTER",
-					 config->fd);
+			return nfqueue__fail(NFQUEUE_E_INVAL,
+					     "fd %d is not a netlink socket of protocol NETLINK_NETFILTER",
+					     config->fd);
 		q->fd = config->fd;
 		q->owns_fd = false;
 		return 0;
@@ -103,19 +103,19 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 		int rc = pthread_create(&thread, NULL, socket_in_netns, &job);
 
 		if (rc)
-			return nfq__fail(NFQUEUE_E_NOMEM, "cannot start a thread to enter %s: %s",
-					 config->netns, strerror(rc));
+			return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot start a thread to enter %s: %s",
+					     config->netns, strerror(rc));
 		pthread_join(thread, NULL);
 		if (job.fd < 0)
-			return nfq__fail(job.code, "cannot open a socket in network namespace %s: %s%s",
-					 config->netns, strerror(job.err),
-					 job.code == NFQUEUE_E_PERM ? " (entering a namespace needs CAP_SYS_ADMIN)" : "");
+			return nfqueue__fail(job.code, "cannot open a socket in network namespace %s: %s%s",
+					     config->netns, strerror(job.err),
+					     job.code == NFQUEUE_E_PERM ? " (entering a namespace needs CAP_SYS_ADMIN)" : "");
 		q->fd = job.fd;
 	} else {
 		q->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 		if (q->fd < 0)
-			return nfq__fail(NFQUEUE_E_IO, "cannot open a netfilter netlink socket: %s",
-					 strerror(errno));
+			return nfqueue__fail(NFQUEUE_E_IO, "cannot open a netfilter netlink socket: %s",
+					     strerror(errno));
 	}
 	q->owns_fd = true;
 	return 0;
@@ -134,10 +134,10 @@ static int bind_socket(struct nfqueue_queue *q)
 	memset(&addr, 0, sizeof(addr));
 	addr.nl_family = AF_NETLINK;
 	if (bind(q->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return nfq__fail(NFQUEUE_E_IO, "cannot bind the netlink socket: %s", strerror(errno));
+		return nfqueue__fail(NFQUEUE_E_IO, "cannot bind the netlink socket: %s", strerror(errno));
 	len = sizeof(addr);
 	if (getsockname(q->fd, (struct sockaddr *)&addr, &len) < 0)
-		return nfq__fail(NFQUEUE_E_IO, "cannot read the netlink port id: %s", strerror(errno));
+		return nfqueue__fail(NFQUEUE_E_IO, "cannot read the netlink port id: %s", strerror(errno));
 	q->portid = addr.nl_pid;
 	return 0;
 }
@@ -153,12 +153,12 @@ static int set_socket_options(struct nfqueue_queue *q, const struct nfqueue_conf
 		 * usually have; the plain option is the fallback. */
 		if (setsockopt(q->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
 		    setsockopt(q->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
-			return nfq__fail(NFQUEUE_E_IO, "cannot set a receive buffer of %u bytes: %s",
-					 config->rcvbuf, strerror(errno));
+			return nfqueue__fail(NFQUEUE_E_IO, "cannot set a receive buffer of %u bytes: %s",
+					     config->rcvbuf, strerror(errno));
 	}
 	if (config->no_enobufs &&
 	    setsockopt(q->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one)) < 0)
-		return nfq__fail(NFQUEUE_E_IO, "cannot set NETLINK_NO_ENOBUFS: %s", strerror(errno));
+		return nfqueue__fail(NFQUEUE_E_IO, "cannot set NETLINK_NO_ENOBUFS: %s", strerror(errno));
 	/* Lets the kernel's error replies carry its own explanation. */
 	(void)setsockopt(q->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	return 0;
@@ -280,24 +280,24 @@ static int explain_bind_error(struct nfqueue_queue *q, int err, uint32_t flags)
 		/* The kernel says EPERM both for a missing capability and for
 		 * a queue bound by another socket; our capability tells which. */
 		if (!has_cap_net_admin())
-			return nfq__fail(NFQUEUE_E_PERM,
-					 "binding queue %u needs CAP_NET_ADMIN: run as root or grant the capability (setcap cap_net_admin+ep PROGRAM)",
-					 q->queue_num);
-		return nfq__fail(NFQUEUE_E_BUSY,
-				 "queue %u is bound by another socket: stop that program or choose another queue number (see /proc/net/netfilter/nfnetlink_queue)",
-				 q->queue_num);
+			return nfqueue__fail(NFQUEUE_E_PERM,
+					     "binding queue %u needs CAP_NET_ADMIN: run as root or grant the capability (setcap cap_net_admin+ep PROGRAM)",
+					     q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_BUSY,
+				     "queue %u is bound by another socket: stop that program or choose another queue number (see /proc/net/netfilter/nfnetlink_queue)",
+				     q->queue_num);
 	case -EBUSY:
-		return nfq__fail(NFQUEUE_E_BUSY, "queue %u is already bound by this socket", q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_BUSY, "queue %u is already bound by this socket", q->queue_num);
 	case -EOPNOTSUPP: {
 		uint32_t bad = find_unsupported_flag(q, flags);
 
-		return nfq__fail(NFQUEUE_E_NOTSUP,
-				 "the running kernel does not support %s on queue %u: open the queue without that flag",
-				 bad ? flag_name(bad) : "a requested queue flag", q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_NOTSUP,
+				     "the running kernel does not support %s on queue %u: open the queue without that flag",
+				     bad ? flag_name(bad) : "a requested queue flag", q->queue_num);
 	}
 	default:
-		return nfq__fail(NFQUEUE_E_IO, "the kernel refused to bind queue %u: %s",
-				 q->queue_num, strerror(-err));
+		return nfqueue__fail(NFQUEUE_E_IO, "the kernel refused to bind queue %u: %s",
+				     q->queue_num, strerror(-err));
 	}
 }
 
@@ -356,7 +356,7 @@ static int alloc_buffers(struct nfqueue_queue *q)
 	q->slots = calloc(c->batch_size, sizeof(*q->slots));
 	q->spare_slots = calloc(c->batch_size, sizeof(*q->spare_slots));
 	if (!q->buf || !q->slots || !q->spare_slots)
-		return nfq__fail(NFQUEUE_E_NOMEM, "cannot allocate a %zu-byte receive buffer", q->buf_size);
+		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a %zu-byte receive buffer", q->buf_size);
 	return 0;
 }
 
@@ -399,17 +399,17 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 	struct nfqueue_queue *q;
 	int rc;
 
-	nfq__clear_error();
+	nfqueue__clear_error();
 	if (!out)
-		return nfq__fail(NFQUEUE_E_INVAL, "out is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "out is NULL");
 	*out = NULL;
 	if (queue_num > NFQUEUE_QUEUE_NUM_MAX)
-		return nfq__fail(NFQUEUE_E_INVAL, "queue number %u is out of range 0..%u",
-				 queue_num, NFQUEUE_QUEUE_NUM_MAX);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue number %u is out of range 0..%u",
+				     queue_num, NFQUEUE_QUEUE_NUM_MAX);
 
 	q = calloc(1, sizeof(*q));
 	if (!q)
-		return nfq__fail(NFQUEUE_E_NOMEM, "cannot allocate a queue");
+		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a queue");
 	atomic_init(&q->refs, 1);
 	q->queue_num = queue_num;
 	q->fd = -1;
@@ -417,13 +417,13 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 	if (config)
 		q->config = *config;
 	else
-		nfq__config_defaults(&q->config);
+		nfqueue__config_defaults(&q->config);
 	q->config.netns = NULL; /* used below through `config` only */
 	pthread_mutex_init(&q->lock, NULL);
 
 	rc = alloc_buffers(q);
 	if (!rc && pipe2(q->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		rc = nfq__fail(NFQUEUE_E_IO, "cannot create the stop pipe: %s", strerror(errno));
+		rc = nfqueue__fail(NFQUEUE_E_IO, "cannot create the stop pipe: %s", strerror(errno));
 	if (!rc)
 		rc = open_socket(q, config ? config : &q->config);
 	if (!rc)
@@ -435,7 +435,7 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 	if (rc) {
 		close_socket(q);
 		free_buffers(q);
-		nfq__queue_unref(q);
+		nfqueue__queue_unref(q);
 		return rc;
 	}
 	*out = q;
@@ -448,15 +448,15 @@ NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *q)
 	size_t i;
 
 	if (!q)
-		return nfq__fail(NFQUEUE_E_INVAL, "queue is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
 	if (atomic_load(&q->in_callback))
-		return nfq__fail(NFQUEUE_E_BUSY,
-				 "queue %u cannot be closed from its own callback: call nfqueue_queue_stop() and close after the run returns",
-				 q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_BUSY,
+				     "queue %u cannot be closed from its own callback: call nfqueue_queue_stop() and close after the run returns",
+				     q->queue_num);
 	if (atomic_load(&q->driving) && !atomic_load(&q->closed))
-		return nfq__fail(NFQUEUE_E_BUSY,
-				 "queue %u is being driven by another thread: stop it with nfqueue_queue_stop() and close after its run or pull returns",
-				 q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_BUSY,
+				     "queue %u is being driven by another thread: stop it with nfqueue_queue_stop() and close after its run or pull returns",
+				     q->queue_num);
 	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed)) {
 		pthread_mutex_unlock(&q->lock);
@@ -465,21 +465,21 @@ NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *q)
 	/* Nothing may be left for the kernel to decide by chance. */
 	for (i = 0; i < q->nbatch; i++) {
 		p = q->slots[i];
-		if (p && p->state == NFQ__BORROWED && !p->has_verdict)
-			nfq__verdict_default_locked(p);
+		if (p && p->state == NFQUEUE__BORROWED && !p->has_verdict)
+			nfqueue__verdict_default_locked(p);
 		if (p)
-			p->state = NFQ__EXPIRED;
+			p->state = NFQUEUE__EXPIRED;
 	}
 	for (p = q->retained; p; p = p->next)
 		if (!p->has_verdict)
-			nfq__verdict_default_locked(p);
+			nfqueue__verdict_default_locked(p);
 	atomic_store(&q->closed, true);
 	close_socket(q);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
 
-void nfq__queue_unref(struct nfqueue_queue *q)
+void nfqueue__queue_unref(struct nfqueue_queue *q)
 {
 	if (atomic_fetch_sub(&q->refs, 1) != 1)
 		return;
@@ -498,7 +498,7 @@ NFQUEUE_API void nfqueue_queue_free(nfqueue_queue *q)
 	 * from under the thread that drives it. */
 	if (nfqueue_queue_close(q) == 0)
 		free_buffers(q);
-	nfq__queue_unref(q);
+	nfqueue__queue_unref(q);
 }
 
 NFQUEUE_API uint32_t nfqueue_queue_num(const nfqueue_queue *q)
@@ -518,7 +518,7 @@ NFQUEUE_API int nfqueue_queue_stop(nfqueue_queue *q)
 	int rc = 0;
 
 	/* Only async-signal-safe operations: atomics and write(2). No
-	 * nfq__fail(): formatting a message is not safe in a handler. */
+	 * nfqueue__fail(): formatting a message is not safe in a handler. */
 	if (!q)
 		return NFQUEUE_E_INVAL;
 	if (atomic_load(&q->closed))

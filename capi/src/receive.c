@@ -46,7 +46,7 @@ static struct nfqueue_packet *next_slot(struct nfqueue_queue *q)
 	}
 	memset(p, 0, sizeof(*p));
 	p->queue = q;
-	p->state = NFQ__BORROWED;
+	p->state = NFQUEUE__BORROWED;
 	p->slot = q->nbatch;
 	return p;
 }
@@ -64,16 +64,16 @@ static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size
 		spare.queue = q;
 		p = &spare;
 	}
-	if (nfq__parse_packet(&p->f, nlh) < 0)
+	if (nfqueue__parse_packet(&p->f, nlh) < 0)
 		return;
 	/* Read after a batch verdict that covered it: the kernel already
 	 * let it go, so nobody must see it or verdict it again. */
-	if (nfq__covered_by_batch(q, p->f.id))
+	if (nfqueue__covered_by_batch(q, p->f.id))
 		return;
 	p->data = (const uint8_t *)nlh;
 	if (p == &spare) {
 		pthread_mutex_lock(&q->lock);
-		nfq__verdict_default_locked(p);
+		nfqueue__verdict_default_locked(p);
 		pthread_mutex_unlock(&q->lock);
 		return;
 	}
@@ -100,7 +100,7 @@ static void expire_delivered(struct nfqueue_queue *q)
 
 	for (i = 0; i < q->delivered; i++)
 		if (q->slots[i]) /* NULL: retained and detached */
-			nfq__packet_expire(q->slots[i]);
+			nfqueue__packet_expire(q->slots[i]);
 }
 
 /* Move packets not yet handed out to the front of the batch. Their data
@@ -174,8 +174,8 @@ static int wait_readable(struct nfqueue_queue *q, int64_t deadline, bool watch_s
 		if (n < 0 && errno == EINTR)
 			continue; /* a signal handler may have asked us to stop */
 		if (n < 0)
-			return nfq__fail(NFQUEUE_E_IO, "poll on queue %u failed: %s", q->queue_num,
-					 strerror(errno));
+			return nfqueue__fail(NFQUEUE_E_IO, "poll on queue %u failed: %s", q->queue_num,
+					     strerror(errno));
 		if (watch_stop && (fds[1].revents & POLLIN)) {
 			drain_stop(q);
 			return NFQUEUE_E_STOPPED;
@@ -192,9 +192,9 @@ static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t d
 
 static int fail_nobufs(struct nfqueue_queue *q)
 {
-	return nfq__fail(NFQUEUE_E_NOBUFS,
-			 "queue %u: the kernel dropped messages because the socket buffer was full; enlarge it with nfqueue_config_set_rcvbuf() or verdict faster",
-			 q->queue_num);
+	return nfqueue__fail(NFQUEUE_E_NOBUFS,
+			     "queue %u: the kernel dropped messages because the socket buffer was full; enlarge it with nfqueue_config_set_rcvbuf() or verdict faster",
+			     q->queue_num);
 }
 
 /*
@@ -263,8 +263,8 @@ static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t d
 				q->nobufs_pending = true;
 				break;
 			}
-			return nfq__fail(NFQUEUE_E_IO, "receiving on queue %u failed: %s", q->queue_num,
-					 strerror(errno));
+			return nfqueue__fail(NFQUEUE_E_IO, "receiving on queue %u failed: %s", q->queue_num,
+					     strerror(errno));
 		}
 		add_messages(q, q->buf + off, (size_t)n, max);
 		off += NLMSG_ALIGN((size_t)n);
@@ -284,7 +284,7 @@ static int deliver(struct nfqueue_queue *q, nfqueue_callback callback, void *use
 		atomic_store(&q->in_callback, false);
 		/* Still in its slot unless the callback retained it. */
 		if (q->slots[q->delivered - 1] == p)
-			nfq__packet_expire(p);
+			nfqueue__packet_expire(p);
 		if (rc)
 			return rc;
 		if (stop_aware && atomic_load(&q->stop_requested))
@@ -297,14 +297,14 @@ static int deliver(struct nfqueue_queue *q, nfqueue_callback callback, void *use
 static int begin_driving(struct nfqueue_queue *q, const char *what)
 {
 	if (!q)
-		return nfq__fail(NFQUEUE_E_INVAL, "queue is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
 	if (atomic_load(&q->closed))
-		return nfq__fail(NFQUEUE_E_CLOSED, "%s on queue %u: the queue is closed", what,
-				 q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_CLOSED, "%s on queue %u: the queue is closed", what,
+				     q->queue_num);
 	if (atomic_exchange(&q->driving, true))
-		return nfq__fail(NFQUEUE_E_BUSY,
-				 "%s on queue %u: another run, dispatch or pull is in progress (one thread drives a queue at a time)",
-				 what, q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_BUSY,
+				     "%s on queue %u: another run, dispatch or pull is in progress (one thread drives a queue at a time)",
+				     what, q->queue_num);
 	return 0;
 }
 
@@ -317,9 +317,9 @@ NFQUEUE_API int nfqueue_queue_run(nfqueue_queue *q, nfqueue_callback callback, v
 {
 	int rc;
 
-	nfq__clear_error();
+	nfqueue__clear_error();
 	if (!callback)
-		return nfq__fail(NFQUEUE_E_INVAL, "callback is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "callback is NULL");
 	rc = begin_driving(q, "run");
 	if (rc)
 		return rc;
@@ -349,11 +349,11 @@ NFQUEUE_API int nfqueue_queue_dispatch(size_t *out_count, nfqueue_queue *q,
 	size_t before;
 	int rc;
 
-	nfq__clear_error();
+	nfqueue__clear_error();
 	if (out_count)
 		*out_count = 0;
 	if (!callback)
-		return nfq__fail(NFQUEUE_E_INVAL, "callback is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "callback is NULL");
 	rc = begin_driving(q, "dispatch");
 	if (rc)
 		return rc;
@@ -373,14 +373,14 @@ NFQUEUE_API int nfqueue_queue_pull(nfqueue_packet **out, size_t max, size_t *out
 	size_t n = 0;
 	int rc;
 
-	nfq__clear_error();
+	nfqueue__clear_error();
 	if (out_count)
 		*out_count = 0;
 	if (!out || !out_count || max == 0)
-		return nfq__fail(NFQUEUE_E_INVAL, "pull needs an array of at least one packet and out_count");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "pull needs an array of at least one packet and out_count");
 	if (timeout_ms < -1)
-		return nfq__fail(NFQUEUE_E_INVAL, "timeout %d ms is invalid: use -1 to wait forever",
-				 timeout_ms);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "timeout %d ms is invalid: use -1 to wait forever",
+				     timeout_ms);
 	rc = begin_driving(q, "pull");
 	if (rc)
 		return rc;

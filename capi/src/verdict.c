@@ -30,8 +30,8 @@ static int send_message(struct nfqueue_queue *q, struct iovec *iov, int iovcnt)
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 
 	if (sendmsg(q->fd, &msg, 0) < 0)
-		return nfq__fail(errno == ENOMEM || errno == ENOBUFS ? NFQUEUE_E_NOMEM : NFQUEUE_E_IO,
-				 "sending a verdict on queue %u failed: %s", q->queue_num, strerror(errno));
+		return nfqueue__fail(errno == ENOMEM || errno == ENOBUFS ? NFQUEUE_E_NOMEM : NFQUEUE_E_IO,
+				     "sending a verdict on queue %u failed: %s", q->queue_num, strerror(errno));
 	return 0;
 }
 
@@ -73,27 +73,27 @@ static int send_verdict_locked(struct nfqueue_packet *p, uint32_t verdict)
 	return rc;
 }
 
-void nfq__verdict_default_locked(struct nfqueue_packet *p)
+void nfqueue__verdict_default_locked(struct nfqueue_packet *p)
 {
 	if (p->has_verdict || p->queue->fd < 0 || atomic_load(&p->queue->closed))
 		return;
 	(void)send_verdict_locked(p, (uint32_t)p->queue->config.default_verdict);
 }
 
-void nfq__packet_expire(struct nfqueue_packet *p)
+void nfqueue__packet_expire(struct nfqueue_packet *p)
 {
 	struct nfqueue_queue *q = p->queue;
 
-	if (p->state != NFQ__BORROWED)
+	if (p->state != NFQUEUE__BORROWED)
 		return;
 	if (!p->has_verdict) {
 		pthread_mutex_lock(&q->lock);
-		nfq__verdict_default_locked(p);
+		nfqueue__verdict_default_locked(p);
 		pthread_mutex_unlock(&q->lock);
 	}
 	free(p->new_payload);
 	p->new_payload = NULL;
-	p->state = NFQ__EXPIRED;
+	p->state = NFQUEUE__EXPIRED;
 }
 
 static int verdict_locked_checked(struct nfqueue_packet *p, uint32_t verdict)
@@ -103,12 +103,12 @@ static int verdict_locked_checked(struct nfqueue_packet *p, uint32_t verdict)
 
 	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed))
-		rc = nfq__fail(NFQUEUE_E_CLOSED,
-			       "packet %u: queue %u is closed; its pending packets already got the default verdict",
-			       p->f.id, q->queue_num);
+		rc = nfqueue__fail(NFQUEUE_E_CLOSED,
+				   "packet %u: queue %u is closed; its pending packets already got the default verdict",
+				   p->f.id, q->queue_num);
 	else if (p->has_verdict)
-		rc = nfq__fail(NFQUEUE_E_VERDICT_GIVEN,
-			       "packet %u already has its verdict: a packet takes exactly one", p->f.id);
+		rc = nfqueue__fail(NFQUEUE_E_VERDICT_GIVEN,
+				   "packet %u already has its verdict: a packet takes exactly one", p->f.id);
 	else
 		rc = send_verdict_locked(p, verdict);
 	pthread_mutex_unlock(&q->lock);
@@ -123,30 +123,30 @@ static bool is_plain_verdict(int verdict)
 
 NFQUEUE_API int nfqueue_packet_verdict(nfqueue_packet *p, int verdict)
 {
-	int rc = nfq__packet_check(p);
+	int rc = nfqueue__packet_check(p);
 
 	if (rc)
 		return rc;
 	if (!is_plain_verdict(verdict))
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP, or nfqueue_packet_verdict_queue()",
-				 verdict);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP, or nfqueue_packet_verdict_queue()",
+				     verdict);
 	return verdict_locked_checked(p, (uint32_t)verdict);
 }
 
 NFQUEUE_API int nfqueue_packet_verdict_queue(nfqueue_packet *p, uint32_t queue_num, uint32_t flags)
 {
 	uint32_t verdict;
-	int rc = nfq__packet_check(p);
+	int rc = nfqueue__packet_check(p);
 
 	if (rc)
 		return rc;
 	if (queue_num > NFQUEUE_QUEUE_NUM_MAX)
-		return nfq__fail(NFQUEUE_E_INVAL, "target queue %u is out of range 0..%u", queue_num,
-				 NFQUEUE_QUEUE_NUM_MAX);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "target queue %u is out of range 0..%u", queue_num,
+				     NFQUEUE_QUEUE_NUM_MAX);
 	if (flags & ~(uint32_t)NFQUEUE_QUEUE_BYPASS)
-		return nfq__fail(NFQUEUE_E_INVAL, "unknown flags 0x%x: only NFQUEUE_QUEUE_BYPASS is defined",
-				 flags & ~(uint32_t)NFQUEUE_QUEUE_BYPASS);
+		return nfqueue__fail(NFQUEUE_E_INVAL, "unknown flags 0x%x: only NFQUEUE_QUEUE_BYPASS is defined",
+				     flags & ~(uint32_t)NFQUEUE_QUEUE_BYPASS);
 	verdict = NF_QUEUE | (queue_num << NF_VERDICT_QBITS);
 	if (flags & NFQUEUE_QUEUE_BYPASS)
 		verdict |= NF_VERDICT_FLAG_QUEUE_BYPASS;
@@ -162,7 +162,7 @@ static void mark_batch_given(struct nfqueue_queue *q, uint32_t up_to_id)
 
 	for (i = 0; i < q->nbatch; i++) {
 		p = q->slots[i];
-		if (p && p->state == NFQ__BORROWED && id_at_or_before(p->f.id, up_to_id))
+		if (p && p->state == NFQUEUE__BORROWED && id_at_or_before(p->f.id, up_to_id))
 			p->has_verdict = true;
 	}
 	for (p = q->retained; p; p = p->next)
@@ -182,13 +182,13 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 	struct iovec iov;
 	int rc;
 
-	nfq__clear_error();
+	nfqueue__clear_error();
 	if (!q)
-		return nfq__fail(NFQUEUE_E_INVAL, "queue is NULL");
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
 	if (!is_plain_verdict(verdict))
-		return nfq__fail(NFQUEUE_E_INVAL,
-				 "batch verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP",
-				 verdict);
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "batch verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP",
+				     verdict);
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, q->queue_num);
 	nfq_nlmsg_verdict_put(nlh, (int)up_to_id, verdict);
 	if (set_mark)
@@ -198,8 +198,8 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 
 	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed)) {
-		rc = nfq__fail(NFQUEUE_E_CLOSED, "batch verdict on queue %u: the queue is closed",
-			       q->queue_num);
+		rc = nfqueue__fail(NFQUEUE_E_CLOSED, "batch verdict on queue %u: the queue is closed",
+				   q->queue_num);
 	} else {
 		rc = send_message(q, &iov, 1);
 		if (!rc)
@@ -209,7 +209,7 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 	return rc;
 }
 
-bool nfq__covered_by_batch(struct nfqueue_queue *q, uint32_t id)
+bool nfqueue__covered_by_batch(struct nfqueue_queue *q, uint32_t id)
 {
 	if (!q->batch_done)
 		return false;

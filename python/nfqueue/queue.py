@@ -212,9 +212,9 @@ class Queue:
                 "call stop() and close it after that returns", _c.E_BUSY)
         try:
             self._expire_delivered()
-            self._undelivered.clear()  # C gives them the default verdict
-            self._closed[0] = True
             _c.queue_close(self._handle)
+            self._undelivered.clear()  # C gave them the default verdict
+            self._closed[0] = True
         finally:
             self._driving.release()
 

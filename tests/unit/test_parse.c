@@ -1,5 +1,5 @@
 /*
- * test_parse.c - nfq__parse_packet() on NFQNL_MSG_PACKET messages built
+ * test_parse.c - nfqueue__parse_packet() on NFQNL_MSG_PACKET messages built
  * here with libmnl, the way the kernel builds them.
  *
  * This is where VLAN tags, L2 headers and conntrack data are tested: the
@@ -61,15 +61,15 @@ enum item {
 /* The presence bit each item sets (CAP_LEN has none of its own: it feeds
  * orig_len, whose bit bits_of() derives). */
 static const uint32_t item_bit[N_ITEMS] = {
-	[IT_MARK] = NFQ__HAS_MARK, [IT_TIMESTAMP] = NFQ__HAS_TIMESTAMP,
-	[IT_INDEV] = NFQ__HAS_INDEV, [IT_OUTDEV] = NFQ__HAS_OUTDEV,
-	[IT_PHYSINDEV] = NFQ__HAS_PHYSINDEV, [IT_PHYSOUTDEV] = NFQ__HAS_PHYSOUTDEV,
-	[IT_HWADDR] = NFQ__HAS_HWADDR, [IT_UID] = NFQ__HAS_UID, [IT_GID] = NFQ__HAS_GID,
-	[IT_SECCTX] = NFQ__HAS_SECCTX, [IT_SKBINFO] = NFQ__HAS_SKBINFO,
-	[IT_PRIORITY] = NFQ__HAS_PRIORITY, [IT_VLAN] = NFQ__HAS_VLAN,
-	[IT_L2HDR] = NFQ__HAS_L2HDR, [IT_CT_INFO] = NFQ__HAS_CT_INFO,
-	[IT_CT_ID] = NFQ__HAS_CT_ID, [IT_CT_STATUS] = NFQ__HAS_CT_STATUS,
-	[IT_PAYLOAD] = NFQ__HAS_PAYLOAD, [IT_CAP_LEN] = 0,
+	[IT_MARK] = NFQUEUE__HAS_MARK, [IT_TIMESTAMP] = NFQUEUE__HAS_TIMESTAMP,
+	[IT_INDEV] = NFQUEUE__HAS_INDEV, [IT_OUTDEV] = NFQUEUE__HAS_OUTDEV,
+	[IT_PHYSINDEV] = NFQUEUE__HAS_PHYSINDEV, [IT_PHYSOUTDEV] = NFQUEUE__HAS_PHYSOUTDEV,
+	[IT_HWADDR] = NFQUEUE__HAS_HWADDR, [IT_UID] = NFQUEUE__HAS_UID, [IT_GID] = NFQUEUE__HAS_GID,
+	[IT_SECCTX] = NFQUEUE__HAS_SECCTX, [IT_SKBINFO] = NFQUEUE__HAS_SKBINFO,
+	[IT_PRIORITY] = NFQUEUE__HAS_PRIORITY, [IT_VLAN] = NFQUEUE__HAS_VLAN,
+	[IT_L2HDR] = NFQUEUE__HAS_L2HDR, [IT_CT_INFO] = NFQUEUE__HAS_CT_INFO,
+	[IT_CT_ID] = NFQUEUE__HAS_CT_ID, [IT_CT_STATUS] = NFQUEUE__HAS_CT_STATUS,
+	[IT_PAYLOAD] = NFQUEUE__HAS_PAYLOAD, [IT_CAP_LEN] = 0,
 };
 
 static const char *const item_name[N_ITEMS] = {
@@ -89,7 +89,7 @@ static uint32_t bits_of(unsigned items)
 	/* The original length is known from NFQA_CAP_LEN or, failing that,
 	 * from the payload; with neither it is absent. */
 	if (items & (1u << IT_PAYLOAD | 1u << IT_CAP_LEN))
-		bits |= NFQ__HAS_ORIG_LEN;
+		bits |= NFQUEUE__HAS_ORIG_LEN;
 	return bits;
 }
 
@@ -197,15 +197,15 @@ static struct nlmsghdr *build(unsigned items)
 }
 
 /* The bytes a span names inside the message. */
-static const uint8_t *at(const struct nlmsghdr *nlh, struct nfq__span s)
+static const uint8_t *at(const struct nlmsghdr *nlh, struct nfqueue__span s)
 {
 	return (const uint8_t *)nlh + s.off;
 }
 
 /* Parse expecting success; report the library's message if not. */
-static int parse_ok(struct nfq__fields *f, const struct nlmsghdr *nlh)
+static int parse_ok(struct nfqueue__fields *f, const struct nlmsghdr *nlh)
 {
-	int rc = nfq__parse_packet(f, nlh);
+	int rc = nfqueue__parse_packet(f, nlh);
 
 	if (rc != 0)
 		harness_fail(__FILE__, __LINE__, "parse failed: %d (%s): %s", rc, nfqueue_strerror(rc),
@@ -216,8 +216,8 @@ static int parse_ok(struct nfq__fields *f, const struct nlmsghdr *nlh)
 /* Expect NFQUEUE_E_INVAL with an explanation. */
 static void expect_invalid(const struct nlmsghdr *nlh, const char *what)
 {
-	struct nfq__fields f;
-	int rc = nfq__parse_packet(&f, nlh);
+	struct nfqueue__fields f;
+	int rc = nfqueue__parse_packet(&f, nlh);
 
 	if (rc != NFQUEUE_E_INVAL)
 		harness_fail(__FILE__, __LINE__, "%s: parse returned %d (%s), expected NFQUEUE_E_INVAL",
@@ -231,7 +231,7 @@ static void expect_invalid(const struct nlmsghdr *nlh, const char *what)
 static void test_every_attribute_present(void)
 {
 	const struct nlmsghdr *nlh = build(ALL_ITEMS);
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 	int i;
 
 	if (parse_ok(&f, nlh))
@@ -270,7 +270,7 @@ static void test_every_attribute_present(void)
 /* Leave out one attribute at a time: only its bit goes, the rest stays. */
 static void test_each_attribute_absent(void)
 {
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 	int i;
 
 	for (i = 0; i < N_ITEMS; i++) {
@@ -292,7 +292,7 @@ static void test_each_attribute_absent(void)
 static void test_only_packet_header(void)
 {
 	const struct nlmsghdr *nlh = build(0);
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 
 	if (parse_ok(&f, nlh))
 		return;
@@ -308,7 +308,7 @@ static void test_only_packet_header(void)
  * payload is the whole packet. */
 static void test_orig_len(void)
 {
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 
 	if (!parse_ok(&f, build(1u << IT_PAYLOAD | 1u << IT_CAP_LEN)))
 		CHECK_EQ(f.orig_len, CAP_LEN);
@@ -317,23 +317,23 @@ static void test_orig_len(void)
 	/* a message with a length but no payload still reports the length */
 	if (!parse_ok(&f, build(1u << IT_CAP_LEN))) {
 		CHECK_EQ(f.orig_len, CAP_LEN);
-		CHECK_EQ(f.present & NFQ__HAS_PAYLOAD, 0);
-		CHECK_EQ(f.present & NFQ__HAS_ORIG_LEN, NFQ__HAS_ORIG_LEN);
+		CHECK_EQ(f.present & NFQUEUE__HAS_PAYLOAD, 0);
+		CHECK_EQ(f.present & NFQUEUE__HAS_ORIG_LEN, NFQUEUE__HAS_ORIG_LEN);
 	}
 	/* copy mode meta as the kernel sends it: neither, so the length is absent */
 	if (!parse_ok(&f, build(0)))
-		CHECK_EQ(f.present & NFQ__HAS_ORIG_LEN, 0);
+		CHECK_EQ(f.present & NFQUEUE__HAS_ORIG_LEN, 0);
 }
 
 static void test_vlan(void)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *vlan;
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 
 	/* Big-endian on the wire, host order out. */
 	if (!parse_ok(&f, build(1u << IT_VLAN))) {
-		CHECK_EQ(f.present, NFQ__HAS_VLAN);
+		CHECK_EQ(f.present, NFQUEUE__HAS_VLAN);
 		CHECK_EQ(f.vlan_proto, VLAN_PROTO);
 		CHECK_EQ(f.vlan_tci, VLAN_TCI);
 	}
@@ -347,7 +347,7 @@ static void test_vlan(void)
 	mnl_attr_nest_end(nlh, vlan);
 	vlan->nla_type &= (uint16_t)~NLA_F_NESTED;
 	if (!parse_ok(&f, nlh)) {
-		CHECK_EQ(f.present, NFQ__HAS_VLAN);
+		CHECK_EQ(f.present, NFQUEUE__HAS_VLAN);
 		CHECK_EQ(f.vlan_proto, 0x8100);
 		CHECK_EQ(f.vlan_tci, 0x0fff);
 	}
@@ -359,18 +359,18 @@ static void test_vlan(void)
 	mnl_attr_put_u16(nlh, NFQA_VLAN_PROTO, htons(0x8100));
 	mnl_attr_nest_end(nlh, vlan);
 	if (!parse_ok(&f, nlh))
-		CHECK_EQ(f.present & NFQ__HAS_VLAN, 0);
+		CHECK_EQ(f.present & NFQUEUE__HAS_VLAN, 0);
 }
 
 static void test_l2hdr_and_hwaddr_spans(void)
 {
 	struct nfqnl_msg_packet_hw hw;
 	struct nlmsghdr *nlh;
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 
 	nlh = build(1u << IT_L2HDR | 1u << IT_HWADDR);
 	if (!parse_ok(&f, nlh)) {
-		CHECK_EQ(f.present, NFQ__HAS_L2HDR | NFQ__HAS_HWADDR);
+		CHECK_EQ(f.present, NFQUEUE__HAS_L2HDR | NFQUEUE__HAS_HWADDR);
 		CHECK_EQ(f.l2hdr.len, sizeof(l2hdr));
 		CHECK_MEM(at(nlh, f.l2hdr), l2hdr, sizeof(l2hdr));
 		CHECK_EQ(f.hwaddr.len, 6);
@@ -393,28 +393,28 @@ static void test_l2hdr_and_hwaddr_spans(void)
 
 static void test_conntrack(void)
 {
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 
 	if (!parse_ok(&f, build(1u << IT_CT_INFO | 1u << IT_CT_ID | 1u << IT_CT_STATUS))) {
-		CHECK_EQ(f.present, NFQ__HAS_CT_INFO | NFQ__HAS_CT_ID | NFQ__HAS_CT_STATUS);
+		CHECK_EQ(f.present, NFQUEUE__HAS_CT_INFO | NFQUEUE__HAS_CT_ID | NFQUEUE__HAS_CT_STATUS);
 		CHECK_EQ(f.ct_info, CT_INFO);
 		CHECK_EQ(f.ct_id, CT_ID);
 		CHECK_EQ(f.ct_status, CT_STATUS);
 	}
 	/* Parts of the nest are reported one by one. */
 	if (!parse_ok(&f, build(1u << IT_CT_STATUS))) {
-		CHECK_EQ(f.present, NFQ__HAS_CT_STATUS);
+		CHECK_EQ(f.present, NFQUEUE__HAS_CT_STATUS);
 		CHECK_EQ(f.ct_status, CT_STATUS);
 	}
 	if (!parse_ok(&f, build(1u << IT_CT_INFO)))
-		CHECK_EQ(f.present, NFQ__HAS_CT_INFO);
+		CHECK_EQ(f.present, NFQUEUE__HAS_CT_INFO);
 }
 
 /* Attributes a newer kernel may add, or that we do not use, are skipped. */
 static void test_unknown_attributes_are_skipped(void)
 {
 	struct nlmsghdr *nlh = start_message();
-	struct nfq__fields f;
+	struct nfqueue__fields f;
 
 	mnl_attr_put_u32(nlh, 200, 0xffffffff);
 	put_packet_hdr(nlh);
@@ -422,7 +422,7 @@ static void test_unknown_attributes_are_skipped(void)
 	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(MARK));
 	mnl_attr_put(nlh, 0x7fff, 3, "abc");
 	if (!parse_ok(&f, nlh)) {
-		CHECK_EQ(f.present, NFQ__HAS_MARK);
+		CHECK_EQ(f.present, NFQUEUE__HAS_MARK);
 		CHECK_EQ(f.mark, MARK);
 		CHECK_EQ(f.id, PACKET_ID);
 	}
@@ -591,12 +591,12 @@ static void test_every_truncation_is_invalid(void)
 		size_t size = MNL_ALIGN(n);
 		uint8_t *copy = calloc(1, size);
 		struct nlmsghdr *nlh = (struct nlmsghdr *)copy;
-		struct nfq__fields f;
+		struct nfqueue__fields f;
 		int rc;
 
 		memcpy(copy, full, n);
 		nlh->nlmsg_len = n;
-		rc = nfq__parse_packet(&f, nlh);
+		rc = nfqueue__parse_packet(&f, nlh);
 		snprintf(what, sizeof(what), "message cut to %u of %u bytes", n, full_len);
 		if (boundary[n] && n >= hdr_end) {
 			if (rc != 0)
