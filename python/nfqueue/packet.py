@@ -283,12 +283,13 @@ class Packet:
     def payload(self) -> Optional[Union[memoryview, bytes]]:
         """The packet from its IP header on: a read-only memoryview while
         borrowed (valid until the packet expires), bytes once retained.
-        After a replacement payload was set, the replacement. None when the
+        After a replacement payload was given, the replacement (bytes). None when the
         queue copies metadata only. Raises PacketExpiredError once expired."""
         handle = self._live()
+        if self._copy is not None:  # retained, or replaced
+            return self._copy
         if self._state == _RETAINED:
-            if self._copy is None:
-                self._copy = _c.packet_payload_bytes(handle)
+            self._copy = _c.packet_payload_bytes(handle)
             return self._copy
         if self._view is None:
             self._view = _c.packet_payload(handle, self._queue)
@@ -309,10 +310,11 @@ class Packet:
         if new_mark is not None:
             _c.packet_set_mark(handle, new_mark)
         if new_payload is not None:
-            # The view shows the old payload and the copy is stale: both go.
-            self._release_view()
-            self._copy = None
             _c.packet_set_payload(handle, new_payload)
+            # From now on the payload is the replacement, as bytes: a view
+            # of C's copy of it could outlive that copy.
+            self._release_view()
+            self._copy = new_payload.tobytes()
         return handle
 
     def verdict(self, verdict: Verdict, mark: Optional[int] = None,

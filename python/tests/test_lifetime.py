@@ -84,6 +84,8 @@ def test_a_replaced_payload_reaches_the_receiver(lab):
         data[28:] = b"HELLO"
         nfqueue.checksum.update(data)
         packet.accept(payload=data)
+        # The replacement, as bytes: no view of C's copy to outlive it.
+        assert packet.payload == bytes(data) and isinstance(packet.payload, bytes)
     assert receiver.expect([b"HELLO"]) == [b"HELLO"]
 
 
