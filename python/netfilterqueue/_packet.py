@@ -107,8 +107,10 @@ class Packet:
         data = self._owned or self._live_payload()
         if not data:
             return "%d byte packet, contents unretained" % self._payload_len
-        return "%s packet, %s bytes" % (PROTOCOLS.get(_ip_protocol(data), "Unknown protocol"),
-                                        self._payload_len)
+        protocol = _ip_protocol(data)
+        name = "Unknown protocol" if protocol is None else \
+            PROTOCOLS.get(protocol, "Unknown protocol")
+        return "%s packet, %s bytes" % (name, self._payload_len)
 
     # ---- payload ----
 
