@@ -258,9 +258,10 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 				   const nfqueue_config *config);
 
 /*
- * Give every packet still pending (borrowed or retained, without a verdict)
- * the default verdict, unbind the queue and close its socket (unless it
- * was adopted with nfqueue_config_set_fd()). Afterwards every call on the
+ * Give every packet still pending the default verdict (borrowed or
+ * retained packets without one, and those the kernel queued that were not
+ * read yet), unbind the queue and close its socket (unless it was adopted
+ * with nfqueue_config_set_fd()). Afterwards every call on the
  * queue, and every verdict on its retained packets, returns
  * NFQUEUE_E_CLOSED; borrowed packets report NFQUEUE_E_EXPIRED, and their
  * memory (payloads included) stays allocated until nfqueue_queue_free().

@@ -166,7 +166,14 @@ struct nfqueue_queue {
 	/* The last batch verdict: every id up to batch_up_to has a verdict. */
 	bool batch_done;
 	uint32_t batch_up_to;
+	/* The newest packet id read so far (0: none yet); close() covers
+	 * what the kernel queued after it. */
+	uint32_t last_id;
 };
+
+/* Give the default verdict, in one batch message, to every packet the
+ * kernel still holds for this queue, read or not (used by close). */
+int nfqueue__verdict_all_pending_locked(struct nfqueue_queue *queue);
 
 /* Drop one reference; the last frees the queue's memory. */
 void nfqueue__queue_unref(struct nfqueue_queue *queue);

@@ -473,6 +473,7 @@ NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *q)
 	for (p = q->retained; p; p = p->next)
 		if (!p->has_verdict)
 			nfqueue__verdict_default_locked(p);
+	(void)nfqueue__verdict_all_pending_locked(q);
 	atomic_store(&q->closed, true);
 	close_socket(q);
 	pthread_mutex_unlock(&q->lock);

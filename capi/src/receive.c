@@ -66,6 +66,7 @@ static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size
 	}
 	if (nfqueue__parse_packet(&p->f, nlh) < 0)
 		return;
+	q->last_id = p->f.id;
 	/* Read after a batch verdict that covered it: the kernel already
 	 * let it go, so nobody must see it or verdict it again. */
 	if (nfqueue__covered_by_batch(q, p->f.id))

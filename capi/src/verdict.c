@@ -209,6 +209,29 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 	return rc;
 }
 
+/*
+ * Packets the kernel queued but we have not read yet are pending too, and
+ * unbinding would make the kernel drop them whatever the default verdict.
+ * One batch verdict settles them all: it covers every id up to its own,
+ * counted with wrap-around, so an id far enough past the newest one read
+ * covers everything queued since, and everything older still pending.
+ */
+#define PENDING_ID_SPAN (1u << 30)
+
+int nfqueue__verdict_all_pending_locked(struct nfqueue_queue *q)
+{
+	char buf[128] = { 0 };
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, q->queue_num);
+	struct iovec iov;
+
+	nfq_nlmsg_verdict_put(nlh, (int)(q->last_id + PENDING_ID_SPAN), q->config.default_verdict);
+	iov.iov_base = nlh;
+	iov.iov_len = nlh->nlmsg_len;
+	/* With nothing pending the kernel answers ENOENT, into a socket about
+	 * to close or into the adopter's, whose reader skips such answers. */
+	return send_message(q, &iov, 1);
+}
+
 bool nfqueue__covered_by_batch(struct nfqueue_queue *q, uint32_t id)
 {
 	if (!q->batch_done)

@@ -3,6 +3,7 @@ another thread, settled by a batch verdict, a second verdict refused, the
 default verdict when a packet is let go without one, and what the kernel
 does when the agent dies."""
 import signal
+import time
 
 import pytest
 
@@ -70,6 +71,28 @@ def test_close_gives_pending_packets_the_default_verdict(lab, default):
     scene.agent.shutdown()
     expected = sent if default == "accept" else []
     assert sorted(scene.receiver.expect(expected)) == expected
+
+
+@pytest.mark.parametrize("default", ["accept", "drop"])
+def test_close_gives_unread_packets_the_default_verdict(lab, default):
+    """Packets the kernel queued but the agent never read are pending too:
+    close gives them the default verdict, where unbinding alone would make
+    the kernel drop them. The agent reads one packet at a time and sleeps
+    in the first callback, so the other two are still unread at SIGTERM;
+    had it read them, the plan's opposite verdict would show."""
+    opposite = "drop" if default == "accept" else "accept"
+    scene = udp_scene(lab, "--default-verdict", default, "--batch-size", "1", plan={"rules": [
+        {"index": 0, "delay_ms": 1500, "verdict": "accept"},
+        {"verdict": opposite}]})
+    sent = payloads(3)
+    scene.send(*sent)
+    time.sleep(0.5)  # the agent is asleep in the first packet's callback
+    assert scene.ns.queues()[1]["pending"] == 3
+    scene.agent.shutdown()
+    assert len(scene.agent.all_packets()) == 1, "the agent read past the first packet"
+    expected = sent if default == "accept" else sent[:1]
+    assert sorted(scene.receiver.expect(expected)) == expected
+    assert 1 not in scene.ns.queues()
 
 
 def let_go_scene(lab, default, rule):
