@@ -93,12 +93,13 @@ class Packet:
         self._release_view()
         if self._state != _BORROWED:
             return
-        self._verdict_given = bool(_c.packet_has_verdict(self._handle))
+        # Expired first: even if the verdict below fails, the handle must
+        # never be used again (C reuses its slot).
+        handle, self._handle, self._state = self._handle, None, _EXPIRED
+        self._verdict_given = bool(_c.packet_has_verdict(handle))
         if not self._verdict_given and not self._queue.closed:
-            _c.packet_verdict(self._handle, int(default))
+            _c.packet_verdict(handle, int(default))
             self._verdict_given = True
-        self._state = _EXPIRED
-        self._handle = None
 
     def _keep(self) -> None:
         """C-retain the handle so verdicts work after expiry (the drop-in

@@ -346,7 +346,16 @@ class Queue:
 
     async def packets(self) -> AsyncIterator[Packet]:
         """Packets one by one on the running asyncio loop (no thread): each
-        is borrowed until the next is asked for. Ends after stop()."""
+        is borrowed until the next is asked for, also across awaits in the
+        loop's body. Ends after stop().
+
+        Verdicts are plain calls, not coroutines: each is one message to
+        the kernel, which never makes the caller wait. To decide in another
+        task, retain() the packet and give it its verdict there::
+
+            async for packet in queue.packets():
+                asyncio.create_task(judge_later(packet.retain()))
+        """
         while True:
             with self._drive():
                 batch = self._take(1, 0)
