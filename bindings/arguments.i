@@ -228,10 +228,9 @@ static PyObject *pynfqueue_packet_free(PyObject *packet)
 
 	if (pynfqueue_take_handle(packet, SWIGTYPE_p_nfqueue_packet, "packet_free", &p) < 0)
 		return NULL;
-	/* May send the default verdict. */
-	Py_BEGIN_ALLOW_THREADS
+	/* With the GIL held, like every call on a packet handle: a verdict
+	 * on this packet from another thread cannot be halfway through. */
 	nfqueue_packet_free((nfqueue_packet *)p);
-	Py_END_ALLOW_THREADS
 	Py_RETURN_NONE;
 }
 %}

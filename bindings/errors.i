@@ -17,10 +17,16 @@ static PyObject *pynfqueue_raise_status_fn;
  * caller can `return pynfqueue_raise(...)`. */
 static PyObject *pynfqueue_raise(int code, const char *detail)
 {
-	PyObject *result;
+	PyObject *result, *message;
 
 	if (!detail || !*detail)
 		detail = nfqueue_strerror(code);
+	/* Copied before any Python code runs: an import or a collection here
+	 * may run finalizers that call the library and overwrite the
+	 * thread-local message `detail` points to. */
+	message = PyUnicode_DecodeUTF8(detail, (Py_ssize_t)strlen(detail), "replace");
+	if (!message)
+		return NULL;
 	if (!pynfqueue_raise_status_fn) {
 		PyObject *mod = PyImport_ImportModule("nfqueue.errors");
 
@@ -36,16 +42,18 @@ static PyObject *pynfqueue_raise(int code, const char *detail)
 			PyErr_Fetch(&type, &value, &tb);
 			why = value ? PyObject_Str(value) : NULL;
 			PyErr_Format(PyExc_RuntimeError,
-				     "%s (nfqueue status %d; nfqueue.errors unavailable: %S)",
-				     detail, code, why ? why : Py_None);
+				     "%U (nfqueue status %d; nfqueue.errors unavailable: %S)",
+				     message, code, why ? why : Py_None);
 			Py_XDECREF(why);
 			Py_XDECREF(type);
 			Py_XDECREF(value);
 			Py_XDECREF(tb);
+			Py_DECREF(message);
 			return NULL;
 		}
 	}
-	result = PyObject_CallFunction(pynfqueue_raise_status_fn, "is", code, detail);
+	result = PyObject_CallFunction(pynfqueue_raise_status_fn, "iO", code, message);
+	Py_DECREF(message);
 	if (result) {
 		/* _raise_status must raise; returning is a bug on the Python side. */
 		Py_DECREF(result);

@@ -23,15 +23,15 @@
 %}
 
 /* threads="1" makes SWIG able to release the GIL; release it only around
- * the calls that block on the kernel or wait for a lock another thread
- * may hold, so cheap getters keep their speed. run, dispatch, pull and the
- * *_free functions are hand-written (receive.i, arguments.i) and release
- * the GIL themselves. */
+ * queue-wide calls that talk to the kernel at length. run, dispatch, pull
+ * and queue_free are hand-written (receive.i, arguments.i) and release it
+ * themselves. Calls on one packet (getters, verdicts, packet_free) keep
+ * it: they are short (a verdict is one non-blocking send), and holding
+ * the GIL makes them atomic towards each other, so no thread can free a
+ * retained packet while another is halfway through giving it a verdict. */
 %nothread;
 %thread nfqueue_queue_open;
 %thread nfqueue_queue_close;
-%thread nfqueue_packet_verdict;
-%thread nfqueue_packet_verdict_queue;
 %thread nfqueue_queue_verdict_batch;
 
 /* One rule for functions, types and constants alike. */

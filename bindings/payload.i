@@ -113,6 +113,62 @@ static PyObject *pynfqueue_packet_payload_bytes(const nfqueue_packet *packet)
 }
 %}
 
+%{
+/*
+ * The owner of a C queue for the Pythonic layer: frees it
+ * (nfqueue_queue_free) when deallocated, and only then. Payload views
+ * keep it alive, and so does the Queue object. Freeing in a finalizer
+ * (weakref.finalize, __del__) would not do: in a reference cycle the
+ * collector runs every finalizer before it deallocates anything, so
+ * another object's __del__ could still read a view after such a
+ * finalizer freed the receive buffer.
+ */
+typedef struct {
+	PyObject_HEAD
+	nfqueue_queue *queue;
+} pynfqueue_owner;
+
+static void pynfqueue_owner_dealloc(PyObject *self)
+{
+	nfqueue_queue_free(((pynfqueue_owner *)self)->queue);
+	PyObject_Free(self);
+}
+
+static PyTypeObject pynfqueue_owner_type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "nfqueue._nfqueue.QueueOwner",
+	.tp_basicsize = sizeof(pynfqueue_owner),
+	.tp_dealloc = pynfqueue_owner_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Frees its C queue when deallocated; payload views keep it alive.",
+	/* no tp_new: only queue_owner() makes these */
+};
+
+static PyObject *pynfqueue_queue_owner(PyObject *queue)
+{
+	pynfqueue_owner *owner;
+	void *q;
+
+	if (PyType_Ready(&pynfqueue_owner_type) < 0)
+		return NULL;
+	if (!SWIG_IsOK(SWIG_ConvertPtr(queue, &q, SWIGTYPE_p_nfqueue_queue, 0))) {
+		PyErr_SetString(PyExc_TypeError, "queue_owner() argument must be a queue handle");
+		return NULL;
+	}
+	if (!q)
+		return pynfqueue_raise(NFQUEUE_E_INVAL, "queue is NULL");
+	owner = PyObject_New(pynfqueue_owner, &pynfqueue_owner_type);
+	if (!owner)
+		return NULL;
+	owner->queue = (nfqueue_queue *)q;
+	return (PyObject *)owner;
+}
+%}
+
+/* queue_owner(q): the caller hands over freeing `q`; the owner frees it. */
+%rename(queue_owner) pynfqueue_queue_owner;
+PyObject *pynfqueue_queue_owner(PyObject *queue);
+
 %ignore nfqueue_packet_payload;
 %rename(packet_payload) pynfqueue_packet_payload;
 %rename(packet_payload_bytes) pynfqueue_packet_payload_bytes;

@@ -12,6 +12,11 @@
  * It returns None or 0 to go on; a non-zero int ends the run (which
  * returns that int) or the dispatch. If it raises, the run ends and the
  * exception propagates out of queue_run/queue_dispatch unchanged.
+ *
+ * The C waits retry when a signal interrupts them, so Python signal
+ * handlers (Ctrl+C's KeyboardInterrupt among them) run only once the
+ * next packet reaches the callback; end a queue_run from a handler with
+ * queue_stop(). The Pythonic layer waits in Python instead (_wakeup.py).
  */
 
 %{

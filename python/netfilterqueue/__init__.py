@@ -56,7 +56,9 @@ run(), run_socket()
 
 Arguments and errors
     ``queue_num`` outside 0..65535 raises OverflowError (the original
-    silently used its low 16 bits); ``max_len=0`` raises ValueError.
+    silently used its low 16 bits); ``max_len=0`` (a queue that holds
+    nothing) fails as "Failed to create queue N." with the reason as
+    ``__cause__``.
     "Failed to create queue N." carries the reason (``nfqueue`` error) as
     ``__cause__``. ``NetfilterQueue(sockfd=N)`` checks N is a netlink
     socket of NETLINK_NETFILTER at construction ("Failed to open

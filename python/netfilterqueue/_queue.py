@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import operator
 import socket
+import threading
 import warnings
 import weakref
 from typing import Any, Callable, Optional
@@ -69,6 +70,8 @@ class NetfilterQueue:
         one (made in another network namespace, for instance). Raises
         OSError("Failed to bind family 2. Are you root?") without
         CAP_NET_ADMIN in the socket's namespace."""
+        # Orders unbind() against a run() in another thread (see _doomed).
+        self._handover = threading.Lock()
         sockfd = operator.index(sockfd)
         af = operator.index(af)
         if not 0 <= af <= 0xFFFF:
@@ -80,8 +83,11 @@ class NetfilterQueue:
         self._sock = sock
 
     def __del__(self) -> None:
+        if not hasattr(self, "_handover"):
+            return  # __init__ failed before anything was opened
         try:
             self.unbind()
+            self._close_doomed()
         except nfqueue.NfqueueError:
             # In a reference cycle the garbage collector may have run the
             # Queue's own finalizer first, which already closed it.
@@ -140,17 +146,18 @@ class NetfilterQueue:
     def unbind(self) -> None:
         """Unbind the queue; idempotent. Packets still waiting for a verdict
         are dropped, and kept packets' verdicts raise RuntimeError."""
-        queue, self._queue = self._queue, None
-        self._callback = None
-        if queue is None:
-            return
-        try:
-            queue.close()
-        except nfqueue.QueueBusyError:
-            # Another thread is waiting in run() on this queue: wake it;
-            # it closes the queue once its wait has returned.
-            self._doomed = queue
-            queue.stop()
+        with self._handover:
+            queue, self._queue = self._queue, None
+            self._callback = None
+            if queue is None:
+                return
+            try:
+                queue.close()
+            except nfqueue.QueueBusyError:
+                # Another thread is waiting in run() on this queue: wake
+                # it; it closes the queue once its wait has returned.
+                self._doomed = queue
+                queue.stop()
 
     def get_fd(self) -> int:
         """The netlink socket's file descriptor (-1 once garbage-collected)."""
@@ -217,6 +224,9 @@ class NetfilterQueue:
                     raw._keep()
 
     def _close_doomed(self) -> None:
-        doomed, self._doomed = self._doomed, None
+        # After unbind() has decided: a run() that saw the queue go while
+        # unbind() was still trying to close it waits here for the handover.
+        with self._handover:
+            doomed, self._doomed = self._doomed, None
         if doomed is not None:
             doomed.close()

@@ -21,8 +21,10 @@ later, from any thread::
 """
 from __future__ import annotations
 
+import contextlib
+import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, ContextManager, Optional, Union
 
 from . import _nfqueue as _c
 from . import _validate
@@ -49,7 +51,7 @@ class Packet:
     """
 
     __slots__ = ("_handle", "_queue", "_state", "_view", "_copy", "_verdict_given",
-                 "_free", "__weakref__")
+                 "_free", "_lock", "__weakref__")
 
     def __init__(self, handle: Any, queue: "Queue") -> None:
         self._handle = handle
@@ -59,6 +61,9 @@ class Packet:
         self._copy: Optional[bytes] = None
         self._verdict_given = False
         self._free: Optional[weakref.finalize] = None
+        # Retained packets only: verdicts and release() may come from
+        # several threads, and must not interleave.
+        self._lock: Optional[threading.Lock] = None
 
     def __repr__(self) -> str:
         if self._state == _EXPIRED:
@@ -79,10 +84,16 @@ class Packet:
         return self._handle
 
     def _release_view(self) -> None:
-        """The receive buffer is about to be reused: views into it go."""
-        if self._view is not None:
-            self._view.release()
-            self._view = None
+        """The receive buffer is about to be reused: our view of it goes,
+        so using it raises ValueError. Slices of it and buffers exported
+        from it cannot be revoked: they stay readable memory (the queue's
+        owner keeps it alive) whose contents become another packet's."""
+        view, self._view = self._view, None
+        if view is not None:
+            try:
+                view.release()
+            except BufferError:
+                pass  # exported to someone (numpy, PickleBuffer...): see above
 
     def _expire(self, default: Verdict) -> None:
         """The borrow ends: give the default verdict if none was given.
@@ -105,6 +116,7 @@ class Packet:
         """C-retain the handle so verdicts work after expiry (the drop-in
         uses this for packets a program kept without retain())."""
         if self._state == _BORROWED:
+            self._lock = threading.Lock()
             _c.packet_retain(self._handle)
             # Freed with the object: C gives it the default verdict then
             # if it has none.
@@ -125,15 +137,18 @@ class Packet:
         collected: one without a verdict gets the queue's default verdict
         (while the queue is open). The packet is expired afterwards. Does
         nothing to a borrowed or expired packet."""
-        if self._state != _RETAINED or self._free is None:
+        if self._lock is None:
             return
-        self._verdict_given = bool(_c.packet_has_verdict(self._handle)) or \
-            not self._queue.closed
-        self._release_view()
-        self._free()
-        self._state = _EXPIRED
-        self._handle = None
-        self._copy = None
+        with self._lock:
+            if self._state != _RETAINED or self._free is None:
+                return
+            self._verdict_given = bool(_c.packet_has_verdict(self._handle)) or \
+                not self._queue.closed
+            self._release_view()
+            self._free()
+            self._state = _EXPIRED
+            self._handle = None
+            self._copy = None
 
     @property
     def retained(self) -> bool:
@@ -293,10 +308,14 @@ class Packet:
             self._copy = _c.packet_payload_bytes(handle)
             return self._copy
         if self._view is None:
-            self._view = _c.packet_payload(handle, self._queue)
+            self._view = _c.packet_payload(handle, self._queue._owner)
         return self._view
 
     # ---- verdicts ----
+
+    def _exclusive(self) -> ContextManager[Any]:
+        """Held while giving a verdict: a retained packet's own lock."""
+        return self._lock if self._lock is not None else contextlib.nullcontext()
 
     def _prepare(self, mark: Optional[int], payload: Optional[Payload]) -> Any:
         """Check the arguments, then set the mark and payload a verdict
@@ -323,7 +342,8 @@ class Packet:
         """Give the packet its one verdict, with a new mark and a new
         payload if given (see nfqueue.checksum to fix its checksums)."""
         verdict = _validate.member(Verdict, verdict, "verdict")
-        _c.packet_verdict(self._prepare(mark, payload), int(verdict))
+        with self._exclusive():
+            _c.packet_verdict(self._prepare(mark, payload), int(verdict))
 
     def accept(self, mark: Optional[int] = None, payload: Optional[Payload] = None) -> None:
         """Let the packet go on."""
@@ -348,4 +368,5 @@ class Packet:
         when no program listens on that queue."""
         num = _validate.integer("queue number", num, 0, _c.QUEUE_NUM_MAX)
         flags = _c.QUEUE_BYPASS if bypass else 0
-        _c.packet_verdict_queue(self._prepare(mark, payload), num, flags)
+        with self._exclusive():
+            _c.packet_verdict_queue(self._prepare(mark, payload), num, flags)

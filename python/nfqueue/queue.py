@@ -34,7 +34,7 @@ from . import _nfqueue as _c
 from . import _validate
 from ._wakeup import Wakeup
 from .enums import CopyMode, Verdict
-from .errors import BufferOverflowError, QueueBusyError, QueueClosedError
+from .errors import BufferOverflowError, NfqueueError, QueueBusyError, QueueClosedError
 from .packet import Packet
 
 __all__ = ["Queue"]
@@ -42,16 +42,21 @@ __all__ = ["Queue"]
 Callback = Callable[[Packet], Any]
 
 
-def _release(handle: Any, wakeup: Wakeup, num: int, closed: List[bool]) -> None:
-    """Finalizer: free the C queue (closing it first if the program did not)."""
+def _release(handle: Any, owner: Any, wakeup: Wakeup, num: int, closed: List[bool]) -> None:
+    """Finalizer: close the C queue if the program did not. Its memory goes
+    with `owner`, once no payload view needs it any more."""
     if not closed[0]:
         warnings.warn(f"nfqueue.Queue {num} was not closed; closing it now",
                       ResourceWarning, stacklevel=2)
     # In a reference cycle the collector may call this before an owner's
     # __del__ calls close(): that close must find the queue closed.
     closed[0] = True
-    _c.queue_free(handle)
+    try:
+        _c.queue_close(handle)
+    except NfqueueError:
+        pass  # at interpreter exit, a daemon thread may still drive it
     wakeup.close()
+    del owner  # held until now: the handle had to stay valid for the close
 
 
 class Queue:
@@ -68,7 +73,7 @@ class Queue:
     fail_open, conntrack, gso, uid_gid, secctx
         kernel queue flags. A kernel without one raises NotSupportedError.
     rcvbuf
-        socket receive buffer in bytes (default: sized from copy_range).
+        socket receive buffer in bytes (default: the kernel's).
     no_enobufs
         do not report messages the kernel dropped for a full buffer.
     default_verdict
@@ -103,20 +108,28 @@ class Queue:
                             dict(fail_open=fail_open, conntrack=conntrack, gso=gso,
                                  uid_gid=uid_gid, secctx=secctx),
                             rcvbuf, no_enobufs, default_verdict, batch_size, fd, netns)
-            handle = _c.queue_open(num, config)
+            wakeup = Wakeup()  # before the queue: nothing may fail once it is bound
+            try:
+                handle = _c.queue_open(num, config)
+            except BaseException:
+                wakeup.close()
+                raise
         finally:
             _c.config_free(config)
         self._handle = handle
+        # Frees the C queue when the last of this object and its payload
+        # views is gone (see queue_owner in bindings/payload.i).
+        self._owner = _c.queue_owner(handle)
         self._num = num
         self._default = Verdict(default_verdict)
         self._batch_size = int(batch_size)  # checked by _configure
         self._closed = [False]  # shared with the finalizer
-        self._wakeup = Wakeup()
+        self._wakeup = wakeup
         # Packets handed out of the current batch, and those not yet.
         self._delivered: List[Packet] = []
         self._undelivered: Deque[Packet] = collections.deque()
         self._driving = threading.Lock()
-        self._finalizer = weakref.finalize(self, _release, handle, self._wakeup, num,
+        self._finalizer = weakref.finalize(self, _release, handle, self._owner, wakeup, num,
                                            self._closed)
 
     @staticmethod
@@ -215,6 +228,8 @@ class Queue:
             _c.queue_close(self._handle)
             self._undelivered.clear()  # C gave them the default verdict
             self._closed[0] = True
+            # The wake-up pipe stays open until the finalizer: a stop()
+            # racing this close then writes into a pipe, not a reused fd.
         finally:
             self._driving.release()
 
@@ -324,19 +339,24 @@ class Queue:
         A method of its own so that no packet stays referenced from run()'s
         frame while it waits: a retained packet the program let go of must
         be freed (and get the default verdict) now, not at the next batch."""
-        for index, packet in enumerate(batch):
-            try:
-                callback(packet)
-            except BaseException:
-                self._give_back(batch[index + 1:])
-                raise
-            finally:
-                packet._expire(self._default)
-            if self._wakeup.stop_requested:
-                self._give_back(batch[index + 1:])
-                self._wakeup.take_stop()
-                return False
-        return True
+        try:
+            for index, packet in enumerate(batch):
+                try:
+                    callback(packet)
+                except BaseException:
+                    self._give_back(batch[index + 1:])
+                    raise
+                finally:
+                    packet._expire(self._default)
+                if self._wakeup.stop_requested:
+                    self._give_back(batch[index + 1:])
+                    self._wakeup.take_stop()
+                    return False
+            return True
+        finally:
+            # Each packet expired as its callback returned: the queue need
+            # not hold them, so a retained one let go is freed at once.
+            self._delivered = [p for p in self._delivered if not p.expired and not p.retained]
 
     def _give_back(self, packets: List[Packet]) -> None:
         """Packets of a batch the callback did not see: the next receive

@@ -396,6 +396,8 @@ def test_forgotten_packets_are_dropped(lab, nfq_in):
             packet.accept()
 
     run_for(nfq, 2, forget_first)
+    # Dropped when the next packet was received, not left for unbind.
+    assert lab.queues()[QUEUE]["pending"] == 0
     assert received.expect([b"accepted"]) == [b"accepted"]
 
 

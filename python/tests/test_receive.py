@@ -88,8 +88,7 @@ def test_ctrl_c_ends_run_and_the_queue_stays_usable(lab):
 
 def test_a_callback_exception_propagates_and_the_rest_waits(lab):
     netns, receiver, queue = lab
-    netns.send_udp(PORT, b"a", b"b", b"c")
-    time.sleep(0.2)  # all three queued, so they arrive in one batch
+    netns.send_udp(PORT, b"a", b"b", b"c")  # queued before run: one batch
 
     def fail_on_a(packet):
         if udp_data(packet) == b"a":
@@ -193,7 +192,11 @@ def test_asyncio_iterates_on_the_running_loop(lab):
 
         ticking = asyncio.create_task(ticker())
         loop = asyncio.get_running_loop()
-        sending = loop.run_in_executor(None, netns.send_udp, PORT, b"a1", b"a2")
+        # Nothing is queued for the first 0.3 s: the loop must keep ticking
+        # while the iteration waits.
+        await asyncio.sleep(0)
+        sending = loop.run_in_executor(None, lambda: (time.sleep(0.3),
+                                                      netns.send_udp(PORT, b"a1", b"a2")))
         got = []
         async for packet in queue.packets():
             got.append(udp_data(packet))
@@ -206,7 +209,7 @@ def test_asyncio_iterates_on_the_running_loop(lab):
 
     got, ticks = asyncio.run(main())
     assert got == [b"a1", b"a2"]
-    assert ticks > 0, "waiting for packets blocked the event loop"
+    assert ticks >= 10, f"waiting for packets blocked the event loop ({ticks} ticks)"
     assert receiver.expect(got) == got
 
 
