@@ -8,17 +8,16 @@ verdict, as NetfilterQueue does.
 """
 from __future__ import annotations
 
-import operator
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import nfqueue
 
+from ._convert import c_unsigned
 from ._protocols import PROTOCOLS
 
 if TYPE_CHECKING:
     from ._queue import NetfilterQueue
 
-_U32_MAX = 0xFFFFFFFF
 # NetfilterQueue returns the kernel's whole hardware address field, which
 # is 8 bytes: a 6-byte MAC is followed by two zero bytes.
 _HW_FIELD_LEN = 8
@@ -29,17 +28,6 @@ _PAYLOAD_GONE = ("Payload data is no longer available. You must call retain() wi
                  "your callback has returned.")
 _VERDICT_TWICE = "Verdict already given for this packet"
 _UNBOUND = "Parent queue has already been unbound"
-
-
-def _u32(value: object) -> int:
-    """An unsigned 32-bit argument, refused with the exception types of
-    NetfilterQueue's C-typed arguments: TypeError, then OverflowError."""
-    number = operator.index(value)  # type: ignore[arg-type]
-    if number < 0:
-        raise OverflowError("can't convert negative value to u_int32_t")
-    if number > _U32_MAX:
-        raise OverflowError("value too large to convert to u_int32_t")
-    return number
 
 
 class Packet:
@@ -82,11 +70,9 @@ class Packet:
         """The callback returned: the payload is gone unless retained."""
         self._borrowed = False
 
-    def _live_payload(self) -> Optional[bytes]:
-        if not self._borrowed:
-            return None
-        view = self._raw.payload
-        return None if view is None else bytes(view)
+    def _payload_view(self) -> Optional[Union[memoryview, bytes]]:
+        """The payload as it arrived, borrowed, during the callback only."""
+        return self._raw.payload if self._borrowed else None
 
     # ---- read-only attributes ----
 
@@ -104,7 +90,7 @@ class Packet:
 
     def __str__(self) -> str:
         # Like the original, describe what arrived (not set_payload's bytes).
-        data = self._owned or self._live_payload()
+        data = self._owned or self._payload_view()  # read, not copied
         if not data:
             return "%d byte packet, contents unretained" % self._payload_len
         protocol = _ip_protocol(data)
@@ -121,9 +107,9 @@ class Packet:
             return self._given_payload
         if self._owned:
             return self._owned
-        live = self._live_payload()
+        live = self._payload_view()
         if live is not None:
-            return live
+            return bytes(live)
         raise RuntimeError(_NO_PAYLOAD if self._payload_len == 0 else _PAYLOAD_GONE)
 
     def get_payload_len(self) -> int:
@@ -153,7 +139,7 @@ class Packet:
 
     def set_mark(self, mark: int) -> None:
         """Give the packet this 32-bit mark with its verdict."""
-        self._given_mark = _u32(mark)
+        self._given_mark = c_unsigned(mark, 32)
 
     def get_mark(self) -> int:
         """The mark set with set_mark(), else the mark it arrived with."""
@@ -199,7 +185,7 @@ class Packet:
         self._verdict_given = True
 
 
-def _ip_protocol(data: bytes) -> Optional[int]:
+def _ip_protocol(data: Union[bytes, memoryview]) -> Optional[int]:
     """The transport protocol number: IPv4's protocol field, or IPv6's next
     header (the original read byte 9 whatever the version)."""
     version = data[0] >> 4

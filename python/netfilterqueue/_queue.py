@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 import nfqueue
 
 from . import _socket
+from ._convert import c_unsigned
 from ._packet import Packet
 
 COPY_NONE = int(nfqueue.CopyMode.NONE)
@@ -39,13 +40,6 @@ DEFAULT_SOCK_LEN = 1024 * (4016 + 780) // 2
 _RANGE_MAX = nfqueue.PAYLOAD_MAX
 
 _QUEUE_NUM_MAX = nfqueue.QUEUE_NUM_MAX
-
-
-def _u32(name: str, value: object) -> int:
-    number = operator.index(value)  # type: ignore[arg-type]
-    if not 0 <= number <= 0xFFFFFFFF:
-        raise OverflowError(f"{name} must be in 0..{0xFFFFFFFF}, got {number}")
-    return number
 
 
 class NetfilterQueue:
@@ -73,9 +67,7 @@ class NetfilterQueue:
         # Orders unbind() against a run() in another thread (see _doomed).
         self._handover = threading.Lock()
         sockfd = operator.index(sockfd)
-        af = operator.index(af)
-        if not 0 <= af <= 0xFFFF:
-            raise OverflowError(f"af must be in 0..65535, got {af}")
+        af = c_unsigned(af, 16)
         sock = _socket.adopt_socket(sockfd) if sockfd >= 0 else _socket.open_socket()
         if not _socket.may_configure(sock, af):
             sock.close()
@@ -108,12 +100,10 @@ class NetfilterQueue:
         queue_num = operator.index(queue_num)
         if not 0 <= queue_num <= _QUEUE_NUM_MAX:
             raise OverflowError(f"queue_num must be in 0..{_QUEUE_NUM_MAX}, got {queue_num}")
-        max_len = _u32("max_len", max_len)
-        mode = operator.index(mode)
-        if not 0 <= mode <= 0xFF:
-            raise OverflowError(f"mode must be in 0..255, got {mode}")
-        range = _u32("range", range)
-        sock_len = _u32("sock_len", sock_len)
+        max_len = c_unsigned(max_len, 32)
+        mode = c_unsigned(mode, 8)
+        range = c_unsigned(range, 32)
+        sock_len = c_unsigned(sock_len, 32)
         if self._sock is None:
             raise OSError(errno.EBADF, "Failed to open NFQueue.")
         try:

@@ -52,10 +52,10 @@ class Wakeup:
         except BlockingIOError:
             pass
 
-    def wait(self, fd: int, timeout: Optional[float]) -> bool:
-        """Wait until `fd` is readable (True), the timeout in seconds passes
-        or stop is requested (False; check stop_requested). Signal handlers
-        run during the wait; an exception they raise propagates."""
+    def wait(self, fd: int, timeout: Optional[float]) -> None:
+        """Wait until `fd` is readable, the timeout in seconds passes or a
+        stop is requested (the caller checks stop_requested). Signal
+        handlers run during the wait; an exception they raise propagates."""
         poller = select.poll()
         poller.register(fd, select.POLLIN)
         poller.register(self._read_fd, select.POLLIN)
@@ -65,7 +65,6 @@ class Wakeup:
             # The flag, not the byte, says whether to stop: a byte may be
             # left over from a stop that was consumed already.
             self._drain()
-        return fd in ready
 
     async def wait_async(self, fd: int) -> None:
         """Wait on the running asyncio loop until `fd` is readable or a

@@ -140,7 +140,7 @@ class Packet:
         if self._lock is None:
             return
         with self._lock:
-            if self._state != _RETAINED or self._free is None:
+            if self._state != _RETAINED or self._free is None:  # released already
                 return
             self._verdict_given = bool(_c.packet_has_verdict(self._handle)) or \
                 not self._queue.closed

@@ -283,15 +283,12 @@ class Queue:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return []
-            self._wakeup.wait(self._handle_fd(), left)
+            self._wakeup.wait(self.fileno(), left)
             if self._wakeup.take_stop():
                 return None
         count = min(limit, len(self._undelivered))
         self._delivered = [self._undelivered.popleft() for _ in range(count)]
         return list(self._delivered)
-
-    def _handle_fd(self) -> int:
-        return _c.queue_fd(self._open_handle())
 
     def _drive(self) -> "_Driving":
         return _Driving(self)
@@ -384,7 +381,7 @@ class Queue:
             if batch:
                 yield batch.pop()
                 continue
-            await self._wakeup.wait_async(self._handle_fd())
+            await self._wakeup.wait_async(self.fileno())
 
 
 class _Driving:

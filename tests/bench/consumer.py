@@ -29,19 +29,24 @@ def stop_after(seconds, stop):
     timer.start()
 
 
-def py_run(queue_num, seconds):
-    judged = 0
+class Accept:
+    """The callback of the callback styles: accept, and count."""
 
-    def accept(packet):
-        nonlocal judged
-        judged += 1
+    def __init__(self):
+        self.judged = 0
+
+    def __call__(self, packet):
+        self.judged += 1
         packet.accept()
 
+
+def py_run(queue_num, seconds):
+    accept = Accept()
     with nfqueue.Queue(queue_num, **OPTIONS) as queue:
         ready()
         stop_after(seconds, queue.stop)
         queue.run(accept)
-    return judged
+    return accept.judged
 
 
 def py_recv(queue_num, seconds, batch_verdict=False):
@@ -68,19 +73,13 @@ def py_recv(queue_num, seconds, batch_verdict=False):
 def py_dropin(queue_num, seconds):
     from netfilterqueue import NetfilterQueue
 
-    judged = 0
-
-    def accept(packet):
-        nonlocal judged
-        judged += 1
-        packet.accept()
-
+    accept = Accept()
     queue = NetfilterQueue()
     queue.bind(queue_num, accept, max_len=65536, sock_len=4 << 20)
     ready()
     stop_after(seconds, queue.unbind)  # ends a blocked run() (see its docs)
     queue.run()
-    return judged
+    return accept.judged
 
 
 def ready():

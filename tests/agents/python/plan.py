@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 VERDICTS = ("accept", "drop", "repeat", "stop", "queue", "none")
 RETAINS = ("no", "hold", "later", "batch", "free", "after_close", "expire")
 U32_MAX = 0xFFFFFFFF
 GROUP_MAX = 4096
-
-_KNOWN = {"index", "contains", "verdict", "queue_num", "bypass", "mark", "replace",
-          "fix_checksums", "second_verdict", "retain", "delay_ms", "set_payload_len"}
 
 
 class PlanError(ValueError):
@@ -111,27 +108,37 @@ def _choice(value: Any, names: tuple, what: str) -> str:
     return value
 
 
+def _index(value: Any, what: str) -> int:
+    if not _is_int(value) or value < 0:
+        raise PlanError(f"{what} must be a non-negative integer")
+    return value
+
+
+# How each plain rule member is read (Rule has a field of the same name);
+# "replace" has two parts and is read on its own.
+_MEMBERS: Dict[str, Callable[[Any, str], Any]] = {
+    "index": _index,
+    "contains": _hex,
+    "verdict": lambda value, what: _choice(value, VERDICTS, what),
+    "queue_num": _u32,
+    "bypass": _bool,
+    "mark": _u32,
+    "fix_checksums": _bool,
+    "second_verdict": lambda value, what: _choice(value, VERDICTS, what),
+    "retain": lambda value, what: _choice(value, RETAINS, what),
+    "delay_ms": _u32,
+    "set_payload_len": _u32,
+}
+
+
 def _rule(member: Any) -> Rule:
     if not isinstance(member, dict):
         raise PlanError("each rule must be an object")
-    unknown = sorted(set(member) - _KNOWN)
+    unknown = sorted(set(member) - set(_MEMBERS) - {"replace"})
     if unknown:
         raise PlanError(f'unknown rule member "{unknown[0]}"')
-    args: Dict[str, Any] = {}
-    if "index" in member:
-        if not _is_int(member["index"]) or member["index"] < 0:
-            raise PlanError("index must be a non-negative integer")
-        args["index"] = member["index"]
-    if "contains" in member:
-        args["contains"] = _hex(member["contains"], "contains")
-    if "verdict" in member:
-        args["verdict"] = _choice(member["verdict"], VERDICTS, "verdict")
-    if "queue_num" in member:
-        args["queue_num"] = _u32(member["queue_num"], "queue_num")
-    if "bypass" in member:
-        args["bypass"] = _bool(member["bypass"], "bypass")
-    if "mark" in member:
-        args["mark"] = _u32(member["mark"], "mark")
+    args: Dict[str, Any] = {name: read(member[name], name)
+                            for name, read in _MEMBERS.items() if name in member}
     if "replace" in member:
         replace = member["replace"]
         if not isinstance(replace, dict) or set(replace) != {"from", "to"}:
@@ -140,16 +147,6 @@ def _rule(member: Any) -> Rule:
         args["replace_to"] = _hex(replace["to"], "replace.to")
         if len(args["replace_from"]) != len(args["replace_to"]):
             raise PlanError("replace.from and replace.to must have the same length")
-    if "fix_checksums" in member:
-        args["fix_checksums"] = _bool(member["fix_checksums"], "fix_checksums")
-    if "second_verdict" in member:
-        args["second_verdict"] = _choice(member["second_verdict"], VERDICTS, "second_verdict")
-    if "retain" in member:
-        args["retain"] = _choice(member["retain"], RETAINS, "retain")
-    if "delay_ms" in member:
-        args["delay_ms"] = _u32(member["delay_ms"], "delay_ms")
-    if "set_payload_len" in member:
-        args["set_payload_len"] = _u32(member["set_payload_len"], "set_payload_len")
     rule = Rule(**args)
     # Both try their verdict late, to see it refused: there must be one.
     if rule.retain in ("after_close", "expire") and rule.verdict == "none":
