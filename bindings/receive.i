@@ -137,11 +137,6 @@ static PyObject *pynfqueue_queue_dispatch(nfqueue_queue *queue, PyObject *callab
 	return PyLong_FromSize_t(count);
 }
 
-/* The largest batch nfqueue_config_set_batch_size() accepts. pull never
- * returns more than the batch size, so asking for more than this changes
- * nothing but the size of the array we would allocate. */
-#define PYNFQUEUE_PULL_MAX 4096
-
 static PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms)
 {
 	nfqueue_packet *small[64];
@@ -150,8 +145,10 @@ static PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int time
 	PyObject *list = NULL;
 	int rc;
 
-	if (max > PYNFQUEUE_PULL_MAX)
-		max = PYNFQUEUE_PULL_MAX;
+	/* pull never returns more than the batch size: asking for more
+	 * changes nothing but the size of the array allocated here. */
+	if (max > NFQUEUE_BATCH_SIZE_MAX)
+		max = NFQUEUE_BATCH_SIZE_MAX;
 	if (max > sizeof(small) / sizeof(small[0])) {
 		out = PyMem_New(nfqueue_packet *, max);
 		if (!out)

@@ -55,6 +55,13 @@ extern "C" {
 /* Size of a buffer that holds any interface name with its terminating NUL. */
 #define NFQUEUE_IFNAMSIZ 16
 
+/* Largest batch nfqueue_config_set_batch_size() accepts. */
+#define NFQUEUE_BATCH_SIZE_MAX 4096u
+
+/* Largest receive buffer nfqueue_config_set_rcvbuf() accepts: the kernel
+ * doubles the value into an int. */
+#define NFQUEUE_RCVBUF_MAX ((1u << 30) - 1u)
+
 /* ------------------------------------------------------------------------
  * Errors
  * ------------------------------------------------------------------------ */
@@ -205,7 +212,7 @@ NFQUEUE_API int nfqueue_config_set_max_len(nfqueue_config *config, uint32_t max_
 NFQUEUE_API int nfqueue_config_set_flags(nfqueue_config *config, uint32_t flags);
 
 /* Socket receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF),
- * at most INT32_MAX / 2; 0 keeps the kernel's default. */
+ * at most NFQUEUE_RCVBUF_MAX; 0 keeps the kernel's default. */
 NFQUEUE_API int nfqueue_config_set_rcvbuf(nfqueue_config *config, uint32_t bytes);
 
 /* 1: set NETLINK_NO_ENOBUFS, so a full socket buffer silently drops
@@ -237,7 +244,8 @@ NFQUEUE_API int nfqueue_config_set_fd(nfqueue_config *config, int fd);
  */
 NFQUEUE_API int nfqueue_config_set_netns(nfqueue_config *config, const char *path);
 
-/* Most packets a single dispatch or pull handles, 1..4096 (default 64). */
+/* Most packets a single dispatch or pull handles, 1..NFQUEUE_BATCH_SIZE_MAX
+ * (default 64). */
 NFQUEUE_API int nfqueue_config_set_batch_size(nfqueue_config *config, uint32_t packets);
 
 /* ------------------------------------------------------------------------

@@ -9,7 +9,6 @@
 
 #define ALL_FLAGS (NFQUEUE_FLAG_FAIL_OPEN | NFQUEUE_FLAG_CONNTRACK | NFQUEUE_FLAG_GSO | \
 		   NFQUEUE_FLAG_UID_GID | NFQUEUE_FLAG_SECCTX)
-#define BATCH_MAX 4096u
 
 void nfqueue__config_defaults(struct nfqueue_config *config)
 {
@@ -88,9 +87,9 @@ NFQUEUE_API int nfqueue_config_set_flags(nfqueue_config *config, uint32_t flags)
 NFQUEUE_API int nfqueue_config_set_rcvbuf(nfqueue_config *config, uint32_t bytes)
 {
 	CHECK_CONFIG(config);
-	if (bytes > (uint32_t)INT32_MAX / 2)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "receive buffer of %u bytes is too large (at most %d)",
-				     bytes, INT32_MAX / 2);
+	if (bytes > NFQUEUE_RCVBUF_MAX)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "receive buffer of %u bytes is too large (at most %u)",
+				     bytes, NFQUEUE_RCVBUF_MAX);
 	config->rcvbuf = bytes;
 	return 0;
 }
@@ -150,8 +149,9 @@ NFQUEUE_API int nfqueue_config_set_netns(nfqueue_config *config, const char *pat
 NFQUEUE_API int nfqueue_config_set_batch_size(nfqueue_config *config, uint32_t packets)
 {
 	CHECK_CONFIG(config);
-	if (packets < 1 || packets > BATCH_MAX)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "batch size %u is out of range 1..%u", packets, BATCH_MAX);
+	if (packets < 1 || packets > NFQUEUE_BATCH_SIZE_MAX)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "batch size %u is out of range 1..%u", packets,
+				     NFQUEUE_BATCH_SIZE_MAX);
 	config->batch_size = packets;
 	return 0;
 }

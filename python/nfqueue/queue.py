@@ -81,7 +81,7 @@ class Queue:
         when it expires, is garbage-collected, or is pending at close
         without a verdict.
     batch_size
-        packets received per call into C (1..4096).
+        packets received per call into C (1..BATCH_SIZE_MAX, 4096).
     fd
         an existing ``AF_NETLINK``/``NETLINK_NETFILTER`` socket to use,
         e.g. one made in another network namespace. It stays yours: close()
@@ -154,7 +154,7 @@ class Queue:
             bits |= bit if flags[name] else 0
         _c.config_set_flags(config, bits)
         if rcvbuf is not None:
-            _c.config_set_rcvbuf(config, _validate.integer("rcvbuf", rcvbuf, 1, 0x3FFFFFFF))
+            _c.config_set_rcvbuf(config, _validate.integer("rcvbuf", rcvbuf, 1, _c.RCVBUF_MAX))
         if not isinstance(no_enobufs, bool):
             raise TypeError(f"no_enobufs must be True or False, not {no_enobufs!r}")
         _c.config_set_no_enobufs(config, int(no_enobufs))
@@ -162,7 +162,7 @@ class Queue:
             _validate.invalid("default_verdict must be Verdict.ACCEPT or Verdict.DROP, "
                               f"got {default_verdict!r}")
         _c.config_set_default_verdict(config, int(default_verdict))
-        _c.config_set_batch_size(config, _validate.integer("batch_size", batch_size, 1, 4096))
+        _c.config_set_batch_size(config, _validate.integer("batch_size", batch_size, 1, _c.BATCH_SIZE_MAX))
         if fd is not None:
             _c.config_set_fd(config, _validate.integer("fd", fd, 0, 0x7FFFFFFF))
         if netns is not None:
