@@ -5,7 +5,7 @@
  * with an `iptables ... -j NFQUEUE --queue-num N` rule, lets the program
  * inspect them, and sends the kernel a verdict for each one.
  *
- * ABI rules (see DESIGN.md in the project):
+ * ABI rules:
  *   - every type is opaque and only ever handled through a pointer;
  *   - every function that can fail returns 0 or a negative NFQUEUE_E_* code
  *     and writes its results through out-parameters, which come first;
@@ -15,6 +15,31 @@
  *
  * Ownership is stated on every function. "Borrowed" means the pointer
  * belongs to the library and stays valid only as long as the text says.
+ * Functions marked "1.1" belong to the NFQUEUE_1.1 version node: check
+ * nfqueue_version() before calling them through a library found at run time.
+ *
+ * Threads
+ *   A queue is driven by one thread at a time: nfqueue_queue_run(),
+ *   _dispatch(), _pull(), _flush(), and every call on a *borrowed* packet
+ *   (getters, setters, verdicts, retain, release) belong to the thread
+ *   that received the packet, or to any thread once that one has returned
+ *   and before the next receive. A second concurrent receive returns
+ *   NFQUEUE_E_BUSY instead of corrupting anything.
+ *   These may run on any thread, concurrently with the driving thread and
+ *   with each other:
+ *     - nfqueue_queue_stop() (also from a signal handler);
+ *     - every call on a *retained* packet, each packet used by one thread
+ *       at a time (verdicts from several threads on different retained
+ *       packets are ordered by the queue's lock);
+ *     - nfqueue_queue_verdict_batch(), nfqueue_queue_stats(),
+ *       nfqueue_queue_enobufs_count(), nfqueue_queue_num(), _fd();
+ *     - nfqueue_queue_close(), which returns NFQUEUE_E_BUSY while another
+ *       thread drives the queue (stop it, wait for the receive to return,
+ *       then close); never concurrently with nfqueue_queue_free() of the
+ *       same queue, which ends the caller's handle.
+ *   Configurations are plain objects: one thread at a time per config.
+ *   Different queues share nothing and are fully independent.
+ *   Error messages (nfqueue_last_error()) are per thread.
  */
 #ifndef NFQUEUE_H
 #define NFQUEUE_H
@@ -34,9 +59,9 @@ extern "C" {
 
 /* The version of this header. Compare with nfqueue_version() at run time. */
 #define NFQUEUE_VERSION_MAJOR 1
-#define NFQUEUE_VERSION_MINOR 0
+#define NFQUEUE_VERSION_MINOR 1
 #define NFQUEUE_VERSION_PATCH 0
-#define NFQUEUE_VERSION_STRING "1.0.0"
+#define NFQUEUE_VERSION_STRING "1.1.0"
 
 /* Bumped only by an incompatible change, together with the SONAME. */
 #define NFQUEUE_ABI_VERSION 1
@@ -47,8 +72,8 @@ extern "C" {
 /*
  * Largest payload the kernel can carry in one message, both ways: a
  * netlink attribute's length is 16 bits, and 4 of them are its header.
- * A copy range above this is clamped to it; a replacement payload above
- * it is rejected with NFQUEUE_E_TOOBIG.
+ * A copy range above this is clamped to it (nfqueue_config_set_copy_mode());
+ * a replacement payload above it is rejected with NFQUEUE_E_TOOBIG.
  */
 #define NFQUEUE_PAYLOAD_MAX 65531u
 
@@ -75,6 +100,7 @@ typedef enum nfqueue_error {
 	NFQUEUE_OK = 0,
 	NFQUEUE_E_PERM = -1,     /* -EPERM: the process lacks CAP_NET_ADMIN */
 	NFQUEUE_E_NOENT = -2,    /* -ENOENT: no such namespace, or packet unknown to the kernel */
+	NFQUEUE_E_INTR = -4,     /* -EINTR: a signal interrupted the wait (interruptible queues, 1.1) */
 	NFQUEUE_E_IO = -5,       /* -EIO: the netlink socket failed; details in nfqueue_last_error() */
 	NFQUEUE_E_AGAIN = -11,   /* -EAGAIN: nothing to read without blocking */
 	NFQUEUE_E_NOMEM = -12,   /* -ENOMEM: out of memory */
@@ -87,7 +113,8 @@ typedef enum nfqueue_error {
 	NFQUEUE_E_CLOSED = -1001,        /* the queue was closed */
 	NFQUEUE_E_VERDICT_GIVEN = -1002, /* the packet already has its verdict */
 	NFQUEUE_E_EXPIRED = -1003,       /* a borrowed packet was used after it expired */
-	NFQUEUE_E_STOPPED = -1004        /* nfqueue_queue_stop() ended the wait */
+	NFQUEUE_E_STOPPED = -1004,       /* nfqueue_queue_stop() ended the wait */
+	NFQUEUE_E_CALLBACK = -1005       /* a callback returned a negative value (1.1) */
 } nfqueue_error;
 
 /*
@@ -103,6 +130,11 @@ NFQUEUE_API const char *nfqueue_strerror(int code);
  * libnfqueue call on the same thread; copy it if you need it longer.
  */
 NFQUEUE_API const char *nfqueue_last_error(void);
+
+/* 1.1. Forget the calling thread's last error: nfqueue_last_error() gives
+ * "" until the next failure. Every failing call sets its own message, so
+ * this is needed only to tell "no failure since" apart. */
+NFQUEUE_API void nfqueue_clear_error(void);
 
 /* ------------------------------------------------------------------------
  * Versions
@@ -182,9 +214,11 @@ typedef struct nfqueue_config nfqueue_config;
 /*
  * Create a configuration with the defaults:
  *   copy mode NFQUEUE_COPY_PACKET, copy range NFQUEUE_PAYLOAD_MAX (whole packets),
- *   kernel queue length 1024, no flags, the kernel's receive buffer size,
- *   ENOBUFS reported, default verdict NFQUEUE_ACCEPT, a new socket in the
- *   caller's network namespace, batches of up to 64 packets.
+ *   kernel queue length 1024, no flags, a receive buffer sized to hold a
+ *   full kernel queue (see nfqueue_config_set_rcvbuf()), ENOBUFS reported,
+ *   default verdict NFQUEUE_ACCEPT, a new socket in the caller's network
+ *   namespace, batches of up to 64 packets, verdicts coalesced, waits not
+ *   interruptible.
  * *out is owned by the caller: free it with nfqueue_config_free(). A queue
  * copies what it needs at open, so the config may be freed right after.
  */
@@ -195,7 +229,8 @@ NFQUEUE_API void nfqueue_config_free(nfqueue_config *config);
 
 /*
  * How much of each packet to copy. `range` is the payload byte count for
- * NFQUEUE_COPY_PACKET (1..NFQUEUE_PAYLOAD_MAX; 0 means the maximum) and is
+ * NFQUEUE_COPY_PACKET: 0 means the maximum, and a range above
+ * NFQUEUE_PAYLOAD_MAX is clamped to it (the kernel cannot copy more); it is
  * ignored for the other modes. A packet longer than the range arrives
  * truncated; nfqueue_packet_orig_len() still reports its full length.
  * (In copy mode meta the kernel reports no length at all.)
@@ -211,14 +246,22 @@ NFQUEUE_API int nfqueue_config_set_max_len(nfqueue_config *config, uint32_t max_
  * NFQUEUE_E_NOTSUP, naming the flag. */
 NFQUEUE_API int nfqueue_config_set_flags(nfqueue_config *config, uint32_t flags);
 
-/* Socket receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF),
- * at most NFQUEUE_RCVBUF_MAX; 0 keeps the kernel's default. */
+/*
+ * Socket receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF),
+ * at most NFQUEUE_RCVBUF_MAX. 0 (default, since 1.1) sizes it from the
+ * queue length and copy range so that the socket holds every message of a
+ * full kernel queue: the kernel then never drops a packet for a full socket
+ * buffer before it drops one for a full queue (capped at
+ * NFQUEUE_RCVBUF_MAX; without CAP_NET_ADMIN the kernel's rmem_max caps it).
+ * nfqueue_queue_stats() reports the size the socket really got.
+ */
 NFQUEUE_API int nfqueue_config_set_rcvbuf(nfqueue_config *config, uint32_t bytes);
 
-/* 1: set NETLINK_NO_ENOBUFS, so a full socket buffer silently drops
- * messages; 0 (default): nfqueue_queue_dispatch() and nfqueue_queue_pull()
- * report NFQUEUE_E_NOBUFS once per loss (nfqueue_queue_run() counts it and
- * goes on). Either way nfqueue_queue_enobufs_count() counts the losses. */
+/* 1: set NETLINK_NO_ENOBUFS, so the kernel no longer tells the socket
+ * that it dropped messages; 0 (default): each overflow episode (one or
+ * more lost packets) is counted in nfqueue_queue_enobufs_count(), and
+ * reported as set by nfqueue_config_set_nobufs_errors(). Either way the
+ * kernel's own count of lost packets is in nfqueue_queue_stats(). */
 NFQUEUE_API int nfqueue_config_set_no_enobufs(nfqueue_config *config, int enable);
 
 /*
@@ -300,14 +343,20 @@ NFQUEUE_API int nfqueue_queue_fd(const nfqueue_queue *queue);
  * Called once per packet by nfqueue_queue_run() and nfqueue_queue_dispatch().
  * `packet` is borrowed: valid until the callback returns, unless
  * nfqueue_packet_retain() was called on it. Give it a verdict, retain it,
- * or let it expire with the default verdict. Return 0 to go on; any other
- * value ends the run or dispatch, which returns that value.
+ * or let it expire with the default verdict. Return 0 to go on, or a
+ * positive value of your choosing to end the run or dispatch, which then
+ * returns that value: library codes are never positive, so it cannot be
+ * mistaken for one. A negative return also ends it, reported as
+ * NFQUEUE_E_CALLBACK (the value is in nfqueue_last_error()).
+ * Verdicts given in a callback are coalesced (nfqueue_config_set_coalesce())
+ * and reach the kernel before the run waits again or returns.
  */
 typedef int (*nfqueue_callback)(nfqueue_packet *packet, void *userdata);
 
 /*
  * Receive and handle packets until nfqueue_queue_stop() is called (returns
- * 0), the callback returns non-zero (returns that value) or an error occurs.
+ * 0), the callback returns non-zero (see nfqueue_callback), a signal
+ * arrives on an interruptible queue (NFQUEUE_E_INTR), or an error occurs.
  * A stop requested while no run was in progress ends the next run at once.
  * Only one thread may drive a queue at a time (NFQUEUE_E_BUSY otherwise).
  * Messages the kernel dropped for a full socket buffer do not end the run;
@@ -330,16 +379,20 @@ NFQUEUE_API int nfqueue_queue_dispatch(size_t *out_count, nfqueue_queue *queue,
  * packets written to out[0..*out_count) are borrowed: valid until the next
  * pull, run, dispatch or close on this queue, unless retained. Packets of
  * the previous batch left without a verdict get the default verdict when
- * this call starts. Returns 0 with *out_count == 0 on timeout, and
- * NFQUEUE_E_STOPPED if nfqueue_queue_stop() ended the wait.
+ * this call starts, and coalesced verdicts are sent before it waits.
+ * Returns 0 with *out_count == 0 on timeout, NFQUEUE_E_STOPPED if
+ * nfqueue_queue_stop() ended the wait, NFQUEUE_E_INTR if a signal did on
+ * an interruptible queue.
  */
 NFQUEUE_API int nfqueue_queue_pull(nfqueue_packet **out, size_t max, size_t *out_count,
 				   nfqueue_queue *queue, int timeout_ms);
 
 /*
  * Ask a run or pull in progress to return. Safe from any thread and from a
- * signal handler: it only writes to a pipe, leaves errno as it found it and
- * records no error message. Returns NFQUEUE_E_INVAL for NULL and
+ * signal handler: it only sets a flag and writes to a pipe, leaves errno as
+ * it found it and records no error message. One stop ends exactly one run
+ * or wait: the one in progress, or else the next one; several stops before
+ * that still end just one. Returns NFQUEUE_E_INVAL for NULL and
  * NFQUEUE_E_CLOSED on a closed queue.
  */
 NFQUEUE_API int nfqueue_queue_stop(nfqueue_queue *queue);
@@ -355,7 +408,9 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *queue, uint32_t up_to
 
 /*
  * Number of times the kernel reported that it dropped messages to this
- * socket because its receive buffer was full (ENOBUFS), since open.
+ * socket because its receive buffer was full (ENOBUFS), since open. One
+ * report covers an overflow episode, which may have lost many packets:
+ * nfqueue_queue_stats() has the kernel's count of the packets.
  */
 NFQUEUE_API uint64_t nfqueue_queue_enobufs_count(const nfqueue_queue *queue);
 
@@ -368,8 +423,11 @@ NFQUEUE_API uint64_t nfqueue_queue_enobufs_count(const nfqueue_queue *queue);
  *
  * Using a borrowed packet after it expired is a bug in the caller. The
  * library catches it, with NFQUEUE_E_EXPIRED from every int-returning
- * call, until the batch after the next one starts; after that the handle
- * may name a newer packet, as any dangling pointer may.
+ * call, however late the handle is used (since 1.1: a borrowed handle is
+ * never reused for another packet while its queue is alive); the getters
+ * that return a value then return 0 (-1 for the hook). After
+ * nfqueue_queue_free() every handle of that queue is dead, as any freed
+ * pointer is.
  * ------------------------------------------------------------------------ */
 
 /* The kernel's id of the packet in its queue. */
@@ -497,6 +555,226 @@ NFQUEUE_API int nfqueue_packet_verdict(nfqueue_packet *packet, int verdict);
 /* Send the packet to queue `queue_num`; `flags` may hold NFQUEUE_QUEUE_BYPASS. */
 NFQUEUE_API int nfqueue_packet_verdict_queue(nfqueue_packet *packet, uint32_t queue_num,
 					     uint32_t flags);
+
+/* ------------------------------------------------------------------------
+ * 1.1: a packet's whole life in one place
+ *
+ * What a thin binding needs so that it keeps no state of its own: end a
+ * borrow now, every attribute in one call, many verdicts in one send,
+ * waits a signal can interrupt, configuration read back, kernel counters.
+ * ------------------------------------------------------------------------ */
+
+/*
+ * 1.1. End a borrowed packet's life now instead of at the next receive:
+ * it gets the default verdict if it has none (coalesced, see
+ * nfqueue_config_set_coalesce()), and the handle reports NFQUEUE_E_EXPIRED
+ * from then on. For a binding's object that dies before its batch does
+ * (Python's expiry, Rust's Drop, Go's Release). Idempotent: an expired
+ * handle returns 0. A retained packet is the caller's: this does nothing
+ * to it and returns 0 (free it with nfqueue_packet_free()).
+ */
+NFQUEUE_API int nfqueue_packet_release(nfqueue_packet *packet);
+
+/* Presence bits of nfqueue_attrs.present (1.1). */
+typedef enum nfqueue_attr {
+	NFQUEUE_ATTR_MARK = 1 << 0,
+	NFQUEUE_ATTR_TIMESTAMP = 1 << 1,
+	NFQUEUE_ATTR_INDEV = 1 << 2,      /* ifindex[NFQUEUE_IFACE_IN] */
+	NFQUEUE_ATTR_OUTDEV = 1 << 3,     /* ifindex[NFQUEUE_IFACE_OUT] */
+	NFQUEUE_ATTR_PHYSINDEV = 1 << 4,  /* ifindex[NFQUEUE_IFACE_PHYSIN] */
+	NFQUEUE_ATTR_PHYSOUTDEV = 1 << 5, /* ifindex[NFQUEUE_IFACE_PHYSOUT] */
+	NFQUEUE_ATTR_HWADDR = 1 << 6,
+	NFQUEUE_ATTR_UID = 1 << 7,
+	NFQUEUE_ATTR_GID = 1 << 8,
+	NFQUEUE_ATTR_SECCTX = 1 << 9,
+	NFQUEUE_ATTR_SKBINFO = 1 << 10,
+	NFQUEUE_ATTR_PRIORITY = 1 << 11,
+	NFQUEUE_ATTR_VLAN = 1 << 12,
+	NFQUEUE_ATTR_L2HDR = 1 << 13,
+	NFQUEUE_ATTR_CT_INFO = 1 << 14,
+	NFQUEUE_ATTR_CT_ID = 1 << 15,
+	NFQUEUE_ATTR_CT_STATUS = 1 << 16,
+	NFQUEUE_ATTR_PAYLOAD = 1 << 17,
+	NFQUEUE_ATTR_ORIG_LEN = 1 << 18
+} nfqueue_attr;
+
+/*
+ * Every attribute of a packet, filled by nfqueue_packet_attrs() (1.1).
+ * The caller owns the struct and sets `size` to sizeof(nfqueue_attrs) as
+ * it was compiled; a later release only appends fields, and fills no more
+ * than `size` bytes, so an old caller keeps working. A field whose bit is
+ * clear in `present` was not sent by the kernel and holds 0 / NULL. The
+ * pointers are borrowed from the packet, valid as long as its payload is
+ * (see nfqueue_packet_payload()).
+ */
+typedef struct nfqueue_attrs {
+	size_t size;
+	uint32_t present;        /* an OR of nfqueue_attr bits */
+	uint32_t id;             /* always present */
+	uint32_t queue_num;      /* always present */
+	uint16_t hw_protocol;    /* always present, host byte order */
+	uint16_t hook;           /* always present, an nfqueue_hook value */
+	uint32_t mark;
+	uint32_t ifindex[4];     /* indexed by nfqueue_iface */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t skbinfo;
+	uint32_t priority;
+	uint16_t vlan_proto;
+	uint16_t vlan_tci;
+	uint32_t ct_info;
+	uint32_t ct_id;
+	uint32_t ct_status;
+	uint32_t orig_len;
+	int64_t timestamp_sec;
+	int64_t timestamp_usec;
+	const uint8_t *hwaddr;
+	size_t hwaddr_len;
+	const char *secctx;      /* not NUL-terminated */
+	size_t secctx_len;
+	const uint8_t *l2hdr;
+	size_t l2hdr_len;
+	const uint8_t *payload;  /* the replacement once one was set */
+	size_t payload_len;
+} nfqueue_attrs;
+
+/*
+ * 1.1. Fill `out` with every attribute of `packet` in one call (interface
+ * names excepted: nfqueue_packet_ifname() looks those up). `out->size`
+ * must be set, to at least offsetof(nfqueue_attrs, mark); fields past it
+ * are left alone. NFQUEUE_E_EXPIRED for an expired handle.
+ */
+NFQUEUE_API int nfqueue_packet_attrs(nfqueue_attrs *out, const nfqueue_packet *packet);
+
+/* Flags of nfqueue_verdict_spec.flags (1.1). */
+typedef enum nfqueue_spec_flag {
+	NFQUEUE_SPEC_MARK = 1 << 0,    /* give the packet `mark` */
+	NFQUEUE_SPEC_PAYLOAD = 1 << 1, /* replace its payload with payload[0..payload_len) */
+	NFQUEUE_SPEC_QUEUE = 1 << 2,   /* send it to queue `queue_num` instead of `verdict` */
+	NFQUEUE_SPEC_BYPASS = 1 << 3   /* with _QUEUE: accept if nobody listens there */
+} nfqueue_spec_flag;
+
+/*
+ * One packet's verdict for nfqueue_queue_verdict_packets() (1.1). Owned
+ * by the caller, who sets `size` to sizeof(nfqueue_verdict_spec) in every
+ * element (the array's stride is the first element's `size`).
+ */
+typedef struct nfqueue_verdict_spec {
+	size_t size;
+	nfqueue_packet *packet;
+	int verdict;             /* an nfqueue_verdict; ignored with NFQUEUE_SPEC_QUEUE */
+	uint32_t flags;          /* an OR of nfqueue_spec_flag */
+	uint32_t mark;
+	uint32_t queue_num;
+	const void *payload;     /* copied; the caller keeps it */
+	size_t payload_len;
+} nfqueue_verdict_spec;
+
+/*
+ * 1.1. Give `count` packets of `queue` each its own verdict, mark and
+ * payload, sent to the kernel in one message datagram. Every element is
+ * checked first (handle, queue, a verdict not given yet, a payload within
+ * NFQUEUE_PAYLOAD_MAX, a packet named twice); if one is wrong nothing is
+ * sent, *out_index (may be NULL) names it, and the error says why. On
+ * success every packet counts as verdicted. Borrowed or retained packets
+ * may be mixed; retained ones may be given from any thread.
+ */
+NFQUEUE_API int nfqueue_queue_verdict_packets(size_t *out_index, nfqueue_queue *queue,
+					      const nfqueue_verdict_spec *specs, size_t count);
+
+/*
+ * 1.1. Coalescing (default 1): verdicts on borrowed packets are collected
+ * and sent to the kernel together, in one sendmsg, when the library is
+ * about to wait or hand control back: after a run's or dispatch's batch of
+ * callbacks, when the last packet handed out by a pull gets its verdict
+ * (or is released), at the next pull, and at nfqueue_queue_flush() or
+ * close. So no verdict waits for another packet to arrive. Verdicts on
+ * retained packets are always sent at once. 0: every verdict is sent at
+ * once, as in 1.0.
+ */
+NFQUEUE_API int nfqueue_config_set_coalesce(nfqueue_config *config, int enable);
+
+/*
+ * 1.1. Send the verdicts collected so far now (see
+ * nfqueue_config_set_coalesce()). For callers that hold some packets of a
+ * pulled batch for long and want the others settled first. 0 if there was
+ * nothing to send. Driving thread only.
+ */
+NFQUEUE_API int nfqueue_queue_flush(nfqueue_queue *queue);
+
+/*
+ * 1.1. Interruptible waits (default 0): when a signal handler runs while
+ * nfqueue_queue_run() or nfqueue_queue_pull() waits, they return
+ * NFQUEUE_E_INTR (after flushing verdicts and with the batch state intact,
+ * so calling again goes on where it left off), so that a language
+ * runtime can run its own signal handlers. 0: waits go on after a signal
+ * (only nfqueue_queue_stop() ends them).
+ */
+NFQUEUE_API int nfqueue_config_set_interruptible(nfqueue_config *config, int enable);
+
+/*
+ * 1.1. What a full socket buffer does to nfqueue_queue_dispatch() and
+ * nfqueue_queue_pull(): 1 (default, as in 1.0): the next call returns
+ * NFQUEUE_E_NOBUFS once, after the packets already received were handed
+ * out; 0: it is counted and receiving goes on, as nfqueue_queue_run()
+ * always does.
+ */
+NFQUEUE_API int nfqueue_config_set_nobufs_errors(nfqueue_config *config, int enable);
+
+/*
+ * 1.1. Read back each setting. `out` first, the config second; each
+ * returns NFQUEUE_E_INVAL for NULL pointers only. get_copy_mode gives the
+ * range as stored (clamped); get_netns a borrowed string (NULL: none),
+ * valid until the config is changed or freed; get_rcvbuf 0 for "sized
+ * automatically".
+ */
+NFQUEUE_API int nfqueue_config_get_copy_mode(int *out_mode, uint32_t *out_range,
+					     const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_max_len(uint32_t *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_flags(uint32_t *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_rcvbuf(uint32_t *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_no_enobufs(int *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_default_verdict(int *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_fd(int *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_netns(const char **out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_batch_size(uint32_t *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_coalesce(int *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_interruptible(int *out, const nfqueue_config *config);
+NFQUEUE_API int nfqueue_config_get_nobufs_errors(int *out, const nfqueue_config *config);
+
+/*
+ * A queue's counters (1.1), filled by nfqueue_queue_stats(). Owned by the
+ * caller, who sets `size` to sizeof(nfqueue_stats); later releases append
+ * fields and fill no more than `size` bytes.
+ */
+typedef struct nfqueue_stats {
+	size_t size;
+	uint32_t portid;          /* the socket's netlink port id */
+	uint32_t waiting;         /* packets the kernel holds for a verdict now */
+	uint64_t queue_dropped;   /* dropped because the kernel queue was full */
+	uint64_t user_dropped;    /* dropped because the socket buffer was full */
+	uint32_t id_sequence;     /* the id of the newest packet queued */
+	uint32_t rcvbuf;          /* the socket's receive buffer as the kernel reports it */
+	uint64_t enobufs;         /* nfqueue_queue_enobufs_count() */
+	uint64_t skipped;         /* datagrams or messages the library ignored as malformed */
+} nfqueue_stats;
+
+/*
+ * 1.1. The kernel's counters for this queue, read from
+ * /proc/net/netfilter/nfnetlink_queue of the queue's network namespace,
+ * and the library's own. NFQUEUE_E_NOTSUP where the kernel does not
+ * publish that file; NFQUEUE_E_CLOSED after close. Any thread.
+ */
+NFQUEUE_API int nfqueue_queue_stats(nfqueue_stats *out, nfqueue_queue *queue);
+
+/*
+ * 1.1. Whether this process may bind queues, without binding one: 0, or
+ * NFQUEUE_E_PERM with a message that says what is missing. `config` (may
+ * be NULL) chooses the namespace or adopted socket, as for open. Asks the
+ * kernel itself, so capabilities held only in a user namespace are judged
+ * as the kernel judges them.
+ */
+NFQUEUE_API int nfqueue_check_permission(const nfqueue_config *config);
 
 /* ------------------------------------------------------------------------
  * Checksums, for payloads edited in place before nfqueue_packet_set_payload()
