@@ -22,6 +22,9 @@ struct nlmsghdr;
 int nfqueue__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Forget the detail message of an earlier failure. */
 void nfqueue__clear_error(void);
+/* Like nfqueue__fail() with a fixed message: no formatting, for hot paths
+ * (an absent attribute). `msg` must be a string literal. */
+int nfqueue__fail_static(int code, const char *msg);
 
 /* ---- config.c ---- */
 
@@ -36,10 +39,27 @@ struct nfqueue_config {
 	int fd;
 	char *netns;
 	uint32_t batch_size;
+	bool coalesce;       /* 1.1: collect verdicts on borrowed packets, send together */
+	bool interruptible;  /* 1.1: a signal ends a wait with NFQUEUE_E_INTR */
+	bool nobufs_errors;  /* 1.1: pull and dispatch return NFQUEUE_E_NOBUFS */
 };
 
 /* Set `config` to the documented defaults. */
 void nfqueue__config_defaults(struct nfqueue_config *config);
+
+/* ---- stats.c: the kernel's per-queue counters ---- */
+
+/* Open /proc/net/netfilter/nfnetlink_queue as the calling thread's network
+ * namespace shows it (call it where the queue's socket is made). -1 when
+ * the kernel does not publish it. */
+int nfqueue__open_proc_stats(void);
+
+/* Find queue `queue_num` in the text of that file and fill the kernel's
+ * fields of `out` (portid, waiting, queue_dropped, user_dropped,
+ * id_sequence). 0, NFQUEUE_E_NOENT if the queue is not listed, or
+ * NFQUEUE_E_IO for text that does not parse. Pure: unit-tested. */
+int nfqueue__parse_proc_stats(nfqueue_stats *out, const char *text, size_t len,
+			      uint32_t queue_num);
 
 /* ---- parse.c: one NFQNL_MSG_PACKET message into a packet's fields ---- */
 
