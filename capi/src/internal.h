@@ -163,6 +163,10 @@ struct nfqueue_queue {
 	atomic_bool in_callback;
 	atomic_bool stop_requested;
 	atomic_uint_fast64_t enobufs;
+	atomic_uint_fast64_t skipped; /* malformed datagrams or messages ignored */
+	/* /proc/net/netfilter/nfnetlink_queue of the queue's namespace, opened
+	 * with the socket; -1 where the kernel has none. Read by stats.c. */
+	int proc_fd;
 
 	/* Guards fd use for sending, `closed` transitions and the retained list. */
 	pthread_mutex_t lock;
