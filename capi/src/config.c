@@ -19,6 +19,10 @@ void nfqueue__config_defaults(struct nfqueue_config *config)
 	config->default_verdict = NFQUEUE_ACCEPT;
 	config->fd = -1;
 	config->batch_size = 64;
+	config->coalesce = true;
+	config->interruptible = false;
+	config->nobufs_errors = true; /* as 1.0 did */
+	/* rcvbuf stays 0: sized automatically at open (queue.c). */
 }
 
 #define CHECK_CONFIG(config) \
@@ -55,12 +59,12 @@ NFQUEUE_API int nfqueue_config_set_copy_mode(nfqueue_config *config, int mode, u
 	if (mode != NFQUEUE_COPY_NONE && mode != NFQUEUE_COPY_META && mode != NFQUEUE_COPY_PACKET)
 		return nfqueue__fail(NFQUEUE_E_INVAL,
 				     "copy mode %d is unknown: use NFQUEUE_COPY_NONE, _META or _PACKET", mode);
-	if (mode == NFQUEUE_COPY_PACKET && range > NFQUEUE_PAYLOAD_MAX)
-		return nfqueue__fail(NFQUEUE_E_INVAL,
-				     "copy range %u exceeds the kernel's maximum of %u bytes; use 0 for the maximum",
-				     range, NFQUEUE_PAYLOAD_MAX);
+	/* The kernel cannot copy more than one attribute holds, so a larger
+	 * range means "everything" just as 0 does: clamp it, as the header says. */
+	if (mode != NFQUEUE_COPY_PACKET || range == 0 || range > NFQUEUE_PAYLOAD_MAX)
+		range = NFQUEUE_PAYLOAD_MAX;
 	config->copy_mode = mode;
-	config->copy_range = (mode == NFQUEUE_COPY_PACKET && range > 0) ? range : NFQUEUE_PAYLOAD_MAX;
+	config->copy_range = range;
 	return 0;
 }
 
@@ -153,5 +157,131 @@ NFQUEUE_API int nfqueue_config_set_batch_size(nfqueue_config *config, uint32_t p
 		return nfqueue__fail(NFQUEUE_E_INVAL, "batch size %u is out of range 1..%u", packets,
 				     NFQUEUE_BATCH_SIZE_MAX);
 	config->batch_size = packets;
+	return 0;
+}
+
+/* A boolean option: 0 or 1 only, so that a typo such as 2 or -1 (or a
+ * binding passing an unconverted value) is caught where it is made. */
+static int set_bool(bool *field, int enable, const char *name)
+{
+	if (enable != 0 && enable != 1)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "%s takes 0 or 1, not %d", name, enable);
+	*field = enable;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_set_coalesce(nfqueue_config *config, int enable)
+{
+	CHECK_CONFIG(config);
+	return set_bool(&config->coalesce, enable, "coalesce");
+}
+
+NFQUEUE_API int nfqueue_config_set_interruptible(nfqueue_config *config, int enable)
+{
+	CHECK_CONFIG(config);
+	return set_bool(&config->interruptible, enable, "interruptible");
+}
+
+NFQUEUE_API int nfqueue_config_set_nobufs_errors(nfqueue_config *config, int enable)
+{
+	CHECK_CONFIG(config);
+	return set_bool(&config->nobufs_errors, enable, "nobufs_errors");
+}
+
+/* ---- getters: `out` first; only NULL pointers fail ---- */
+
+#define CHECK_GET(out, config, getter) \
+	do { \
+		if (!(out)) \
+			return nfqueue__fail(NFQUEUE_E_INVAL, getter ": out is NULL"); \
+		if (!(config)) \
+			return nfqueue__fail(NFQUEUE_E_INVAL, getter ": config is NULL"); \
+	} while (0)
+
+NFQUEUE_API int nfqueue_config_get_copy_mode(int *out_mode, uint32_t *out_range,
+					     const nfqueue_config *config)
+{
+	if (!out_mode)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "nfqueue_config_get_copy_mode: out_mode is NULL");
+	CHECK_GET(out_range, config, "nfqueue_config_get_copy_mode");
+	*out_mode = config->copy_mode;
+	*out_range = config->copy_range;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_max_len(uint32_t *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_max_len");
+	*out = config->max_len;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_flags(uint32_t *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_flags");
+	*out = config->flags;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_rcvbuf(uint32_t *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_rcvbuf");
+	*out = config->rcvbuf;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_no_enobufs(int *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_no_enobufs");
+	*out = config->no_enobufs;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_default_verdict(int *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_default_verdict");
+	*out = config->default_verdict;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_fd(int *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_fd");
+	*out = config->fd;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_netns(const char **out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_netns");
+	*out = config->netns;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_batch_size(uint32_t *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_batch_size");
+	*out = config->batch_size;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_coalesce(int *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_coalesce");
+	*out = config->coalesce;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_interruptible(int *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_interruptible");
+	*out = config->interruptible;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_config_get_nobufs_errors(int *out, const nfqueue_config *config)
+{
+	CHECK_GET(out, config, "nfqueue_config_get_nobufs_errors");
+	*out = config->nobufs_errors;
 	return 0;
 }
