@@ -85,6 +85,7 @@ int nfqueue__parse_proc_stats(nfqueue_stats *out, const char *text, size_t len,
 			      uint32_t queue_num)
 {
 	const char *p = text, *end = text + len;
+	bool found = false;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -98,16 +99,18 @@ int nfqueue__parse_proc_stats(nfqueue_stats *out, const char *text, size_t len,
 					     "unexpected line in /proc/net/netfilter/nfnetlink_queue: "
 					     "\"%.*s\" (expected nine numbers)",
 					     (int)(line_end - p > 80 ? 80 : line_end - p), p);
-		if (f[0] == queue_num) {
+		if (f[0] == queue_num && !found) {
+			found = true;
 			out->portid = (uint32_t)f[1];
 			out->waiting = (uint32_t)f[2];
 			out->queue_dropped = f[5];
 			out->user_dropped = f[6];
 			out->id_sequence = (uint32_t)f[7];
-			return 0;
 		}
 		p = nl ? nl + 1 : end;
 	}
+	if (found)
+		return 0;
 	return nfqueue__fail(NFQUEUE_E_NOENT,
 			     "queue %u is not listed in /proc/net/netfilter/nfnetlink_queue", queue_num);
 }

@@ -8,15 +8,15 @@
 #include "harness.h"
 
 static const int all_codes[] = {
-	NFQUEUE_OK, NFQUEUE_E_PERM, NFQUEUE_E_NOENT, NFQUEUE_E_IO, NFQUEUE_E_AGAIN,
+	NFQUEUE_OK, NFQUEUE_E_PERM, NFQUEUE_E_NOENT, NFQUEUE_E_INTR, NFQUEUE_E_IO, NFQUEUE_E_AGAIN,
 	NFQUEUE_E_NOMEM, NFQUEUE_E_BUSY, NFQUEUE_E_INVAL, NFQUEUE_E_NOATTR, NFQUEUE_E_TOOBIG,
 	NFQUEUE_E_NOTSUP, NFQUEUE_E_NOBUFS, NFQUEUE_E_CLOSED, NFQUEUE_E_VERDICT_GIVEN,
-	NFQUEUE_E_EXPIRED, NFQUEUE_E_STOPPED,
+	NFQUEUE_E_EXPIRED, NFQUEUE_E_STOPPED, NFQUEUE_E_CALLBACK,
 };
 #define N_CODES (sizeof(all_codes) / sizeof(all_codes[0]))
 
 /* Values no code has: positive, between codes, past both ends. */
-static const int unknown_codes[] = { 1, 22, -3, -999, -1000, -1005, INT_MIN, INT_MAX };
+static const int unknown_codes[] = { 1, 22, -3, -999, -1000, -1006, INT_MIN, INT_MAX };
 
 static void test_every_code_has_its_own_text(void)
 {
@@ -108,11 +108,44 @@ static void test_last_error_is_per_thread(void)
 	CHECK(nfqueue_last_error()[0] != '\0');
 }
 
+/* 1.1: clearing empties the message, and the next failure sets its own. */
+static void test_clear_error(void)
+{
+	CHECK_RC(nfqueue_config_set_max_len(NULL, 1), NFQUEUE_E_INVAL);
+	CHECK(nfqueue_last_error()[0] != '\0');
+	nfqueue_clear_error();
+	CHECK_STR(nfqueue_last_error(), "");
+	nfqueue_clear_error(); /* idempotent */
+	CHECK_STR(nfqueue_last_error(), "");
+	CHECK_RC(nfqueue_config_set_batch_size(NULL, 1), NFQUEUE_E_INVAL);
+	CHECK(strstr(nfqueue_last_error(), "config") != NULL);
+}
+
+/* A clear on one thread leaves the others' messages alone. */
+static void *clear_on_other_thread(void *arg)
+{
+	(void)arg;
+	nfqueue_clear_error();
+	return NULL;
+}
+
+static void test_clear_error_is_per_thread(void)
+{
+	pthread_t t;
+
+	(void)nfqueue_config_set_max_len(NULL, 1);
+	pthread_create(&t, NULL, clear_on_other_thread, NULL);
+	pthread_join(t, NULL);
+	CHECK(nfqueue_last_error()[0] != '\0');
+}
+
 int main(void)
 {
 	RUN(test_every_code_has_its_own_text);
 	RUN(test_unknown_codes_get_one_generic_text);
 	RUN(test_last_error_is_never_null);
 	RUN(test_last_error_is_per_thread);
+	RUN(test_clear_error);
+	RUN(test_clear_error_is_per_thread);
 	return harness_summary();
 }
