@@ -31,4 +31,8 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 /* Parse a whole decimal (or 0x hex) string into [min, max]; 0 or -1. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
+/* Like parse_u32 from 0, with an optional binary suffix K, M or G
+ * (1024, 1024^2, 1024^3; either case). */
+int parse_bytes(const char *s, uint32_t max, uint32_t *out);
+
 #endif

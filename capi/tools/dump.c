@@ -5,7 +5,9 @@
  * The tool is an observer: it never changes what the kernel does with a
  * packet beyond the delay of looking at it, so the verdict is always
  * accept, and packets still pending when it stops get the library's
- * default verdict, which is accept too.
+ * default verdict, which is accept too. What the kernel itself drops (a
+ * full queue, a full socket buffer) is reported while it happens, by
+ * loss.c, and counted in the summary at exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +19,7 @@
 #include <nfqueue.h>
 
 #include "cli.h"
+#include "loss.h"
 #include "pcap.h"
 #include "summary.h"
 
@@ -30,6 +33,8 @@ struct dump_options {
 	uint32_t count;       /* 0: until stopped */
 	const char *pcap;     /* NULL: no capture file */
 	uint32_t copy_range;  /* 0: the library's default (whole packets) */
+	uint32_t max_len;     /* 0: the library's default queue length */
+	uint32_t rcvbuf;      /* 0: the library sizes the receive buffer */
 	uint32_t flags;       /* nfqueue_flag */
 	const char *netns;    /* NULL: the caller's namespace */
 };
@@ -278,10 +283,19 @@ static void dump_usage(FILE *f)
 		"                      0 also means all); len= stays the real length\n"
 		"      --uid-gid       report uid/gid of the local socket owning the packet\n"
 		"      --gso           receive GSO packets unsegmented (larger than the MTU)\n"
+		"      --max-len N     let the kernel hold up to N packets waiting for this\n"
+		"                      tool (default 1024); beyond, it drops new ones\n"
+		"      --rcvbuf BYTES  socket receive buffer, e.g. 8M (suffixes K, M, G); by\n"
+		"                      default (or 0) the library sizes it to hold a full\n"
+		"                      queue of --max-len packets of --copy-range bytes\n"
 		"      --fail-open     let the kernel accept packets while the queue is full\n"
 		"      --netns PATH    bind the queue in the network namespace at PATH\n"
 		"                      (e.g. /run/netns/NAME)\n"
 		"  -h, --help          show this help\n"
+		"\n"
+		"Packets the kernel drops because the queue or the socket buffer is full\n"
+		"are reported on standard error once a second while they happen, from the\n"
+		"kernel's counters (queue_dropped, user_dropped), and totalled at exit.\n"
 		"\n"
 		"Line format:\n"
 		"  TIME id=ID hook=HOOK hw=PROTO mark=MARK in=DEV out=DEV [uid= gid=] [skb=FLAGS]\n"
@@ -291,7 +305,7 @@ static void dump_usage(FILE *f)
 
 static int parse_options(struct dump_options *o, int argc, char **argv)
 {
-	enum { OPT_UID_GID = 256, OPT_GSO, OPT_FAIL_OPEN, OPT_NETNS };
+	enum { OPT_UID_GID = 256, OPT_GSO, OPT_FAIL_OPEN, OPT_NETNS, OPT_MAX_LEN, OPT_RCVBUF };
 	static const struct option longopts[] = {
 		{"count", required_argument, NULL, 'c'},
 		{"pcap", required_argument, NULL, 'w'},
@@ -299,6 +313,8 @@ static int parse_options(struct dump_options *o, int argc, char **argv)
 		{"uid-gid", no_argument, NULL, OPT_UID_GID},
 		{"gso", no_argument, NULL, OPT_GSO},
 		{"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
+		{"max-len", required_argument, NULL, OPT_MAX_LEN},
+		{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
 		{"netns", required_argument, NULL, OPT_NETNS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -326,6 +342,17 @@ static int parse_options(struct dump_options *o, int argc, char **argv)
 		case OPT_GSO: o->flags |= NFQUEUE_FLAG_GSO; break;
 		case OPT_FAIL_OPEN: o->flags |= NFQUEUE_FLAG_FAIL_OPEN; break;
 		case OPT_NETNS: o->netns = optarg; break;
+		case OPT_MAX_LEN:
+			if (parse_u32(optarg, 1, UINT32_MAX, &o->max_len) != 0)
+				return usage_error("dump ", "--max-len wants a positive number of "
+						   "packets, not '%s'", optarg);
+			break;
+		case OPT_RCVBUF:
+			if (parse_bytes(optarg, NFQUEUE_RCVBUF_MAX, &o->rcvbuf) != 0)
+				return usage_error("dump ", "--rcvbuf wants a number of bytes from 0 to "
+						   "%u (suffixes K, M, G allowed), not '%s'",
+						   NFQUEUE_RCVBUF_MAX, optarg);
+			break;
 		case 'h':
 			dump_usage(stdout);
 			return -1;
@@ -359,6 +386,10 @@ static int open_queue(nfqueue_queue **out, const struct dump_options *o)
 		rc = nfqueue_config_set_copy_mode(cfg, NFQUEUE_COPY_PACKET, o->copy_range);
 	if (rc == 0 && o->flags != 0)
 		rc = nfqueue_config_set_flags(cfg, o->flags);
+	if (rc == 0 && o->max_len != 0)
+		rc = nfqueue_config_set_max_len(cfg, o->max_len);
+	if (rc == 0 && o->rcvbuf != 0)
+		rc = nfqueue_config_set_rcvbuf(cfg, o->rcvbuf);
 	if (rc == 0 && o->netns)
 		rc = nfqueue_config_set_netns(cfg, o->netns);
 	if (rc != 0) {
@@ -415,6 +446,7 @@ int cmd_dump(int argc, char **argv)
 
 	fprintf(stderr, "nfqueue: dumping queue %u%s; Ctrl+C to stop\n", o.queue,
 		o.pcap ? (strcmp(o.pcap, "-") == 0 ? ", pcap to stdout" : ", writing pcap") : "");
+	struct loss_watch *watch = loss_watch_start(q, o.queue);
 
 	int status = EXIT_OK;
 	for (;;) {
@@ -439,6 +471,8 @@ int cmd_dump(int argc, char **argv)
 	}
 
 	block_stop_signals();
+	struct loss_totals kernel_lost;
+	loss_watch_stop(watch, &kernel_lost); /* before close: it reads the open queue */
 	uint64_t lost = nfqueue_queue_enobufs_count(q);
 	rc = nfqueue_queue_close(q);
 	if (rc != 0) {
@@ -454,6 +488,13 @@ int cmd_dump(int argc, char **argv)
 	fprintf(stderr, "nfqueue: %llu packet%s (%llu bytes) from queue %u\n",
 		(unsigned long long)st.packets, st.packets == 1 ? "" : "s",
 		(unsigned long long)st.bytes, o.queue);
+	if (kernel_lost.available)
+		warnx_("the kernel lost %llu packet%s of queue %u: %llu for a full socket buffer "
+		       "(user_dropped), %llu for a full queue (queue_dropped)",
+		       (unsigned long long)(kernel_lost.user_dropped + kernel_lost.queue_dropped),
+		       kernel_lost.user_dropped + kernel_lost.queue_dropped == 1 ? "" : "s", o.queue,
+		       (unsigned long long)kernel_lost.user_dropped,
+		       (unsigned long long)kernel_lost.queue_dropped);
 	if (lost != 0)
 		warnx_("the kernel reported lost messages %llu time%s (ENOBUFS)",
 		       (unsigned long long)lost, lost == 1 ? "" : "s");

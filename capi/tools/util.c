@@ -58,3 +58,27 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	*out = (uint32_t)v;
 	return 0;
 }
+
+int parse_bytes(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: return -1;
+	}
+	if (*end != '\0' || v > (unsigned long long)max >> shift)
+		return -1;
+	*out = (uint32_t)(v << shift);
+	return 0;
+}
