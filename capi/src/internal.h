@@ -63,27 +63,28 @@ int nfqueue__parse_proc_stats(nfqueue_stats *out, const char *text, size_t len,
 
 /* ---- parse.c: one NFQNL_MSG_PACKET message into a packet's fields ---- */
 
-/* Absent attributes have their bit clear in `present`. */
+/* Absent attributes have their bit clear in `present`; the bits are the
+ * public nfqueue_attr values, so nfqueue_packet_attrs() copies them as they are. */
 enum nfqueue__attr_bit {
-	NFQUEUE__HAS_MARK = 1u << 0,
-	NFQUEUE__HAS_TIMESTAMP = 1u << 1,
-	NFQUEUE__HAS_INDEV = 1u << 2,
-	NFQUEUE__HAS_OUTDEV = 1u << 3,
-	NFQUEUE__HAS_PHYSINDEV = 1u << 4,
-	NFQUEUE__HAS_PHYSOUTDEV = 1u << 5,
-	NFQUEUE__HAS_HWADDR = 1u << 6,
-	NFQUEUE__HAS_UID = 1u << 7,
-	NFQUEUE__HAS_GID = 1u << 8,
-	NFQUEUE__HAS_SECCTX = 1u << 9,
-	NFQUEUE__HAS_SKBINFO = 1u << 10,
-	NFQUEUE__HAS_PRIORITY = 1u << 11,
-	NFQUEUE__HAS_VLAN = 1u << 12,
-	NFQUEUE__HAS_L2HDR = 1u << 13,
-	NFQUEUE__HAS_CT_INFO = 1u << 14,
-	NFQUEUE__HAS_CT_ID = 1u << 15,
-	NFQUEUE__HAS_CT_STATUS = 1u << 16,
-	NFQUEUE__HAS_PAYLOAD = 1u << 17,
-	NFQUEUE__HAS_ORIG_LEN = 1u << 18,
+	NFQUEUE__HAS_MARK = NFQUEUE_ATTR_MARK,
+	NFQUEUE__HAS_TIMESTAMP = NFQUEUE_ATTR_TIMESTAMP,
+	NFQUEUE__HAS_INDEV = NFQUEUE_ATTR_INDEV,
+	NFQUEUE__HAS_OUTDEV = NFQUEUE_ATTR_OUTDEV,
+	NFQUEUE__HAS_PHYSINDEV = NFQUEUE_ATTR_PHYSINDEV,
+	NFQUEUE__HAS_PHYSOUTDEV = NFQUEUE_ATTR_PHYSOUTDEV,
+	NFQUEUE__HAS_HWADDR = NFQUEUE_ATTR_HWADDR,
+	NFQUEUE__HAS_UID = NFQUEUE_ATTR_UID,
+	NFQUEUE__HAS_GID = NFQUEUE_ATTR_GID,
+	NFQUEUE__HAS_SECCTX = NFQUEUE_ATTR_SECCTX,
+	NFQUEUE__HAS_SKBINFO = NFQUEUE_ATTR_SKBINFO,
+	NFQUEUE__HAS_PRIORITY = NFQUEUE_ATTR_PRIORITY,
+	NFQUEUE__HAS_VLAN = NFQUEUE_ATTR_VLAN,
+	NFQUEUE__HAS_L2HDR = NFQUEUE_ATTR_L2HDR,
+	NFQUEUE__HAS_CT_INFO = NFQUEUE_ATTR_CT_INFO,
+	NFQUEUE__HAS_CT_ID = NFQUEUE_ATTR_CT_ID,
+	NFQUEUE__HAS_CT_STATUS = NFQUEUE_ATTR_CT_STATUS,
+	NFQUEUE__HAS_PAYLOAD = NFQUEUE_ATTR_PAYLOAD,
+	NFQUEUE__HAS_ORIG_LEN = NFQUEUE_ATTR_ORIG_LEN,
 };
 
 /* A byte range inside the packet's data (the receive buffer, or the
@@ -120,7 +121,7 @@ struct nfqueue__fields {
  */
 int nfqueue__parse_packet(struct nfqueue__fields *out, const struct nlmsghdr *nlh);
 
-/* ---- queue.c / packet.c / verdict.c ---- */
+/* ---- queue.c / packet.c / verdict.c / receive.c / handle.c ---- */
 
 enum nfqueue__packet_state {
 	NFQUEUE__BORROWED,  /* data points into the queue's receive buffer */
@@ -131,7 +132,9 @@ enum nfqueue__packet_state {
 struct nfqueue_packet {
 	struct nfqueue_queue *queue;
 	enum nfqueue__packet_state state;
-	bool has_verdict;
+	/* Atomic: a batch verdict from another thread sets it under the
+	 * queue's lock while the packet's owner may read it without. */
+	atomic_bool has_verdict;
 	bool has_new_mark;
 	uint32_t new_mark;
 	uint8_t *new_payload; /* owned replacement, or NULL */
@@ -143,9 +146,13 @@ struct nfqueue_packet {
 	/* Names resolved while the socket was open, so retained packets can
 	 * still answer after close. "" = not resolved yet. */
 	char ifname[4][NFQUEUE_IFNAMSIZ];
+	/* The packet's number in its queue, never reused: its handle names it
+	 * by this number (see handle.c). */
+	uint64_t seq;
 	size_t slot;          /* index in queue->slots while borrowed */
-	/* Links in the queue's list of retained packets. */
-	struct nfqueue_packet *prev, *next;
+	/* Links in the queue's list of retained packets, and in the bucket of
+	 * the retained table that finds a retained packet by its number. */
+	struct nfqueue_packet *prev, *next, *bucket_next;
 };
 
 struct nfqueue_queue {
@@ -161,6 +168,8 @@ struct nfqueue_queue {
 	atomic_bool closed;
 	atomic_bool driving;   /* a run/dispatch/pull is in progress */
 	atomic_bool in_callback;
+	/* The one truth of a pending stop: a wait consumes it with an
+	 * exchange; the pipe byte only wakes a poll. */
 	atomic_bool stop_requested;
 	atomic_uint_fast64_t enobufs;
 	atomic_uint_fast64_t skipped; /* malformed datagrams or messages ignored */
@@ -168,24 +177,37 @@ struct nfqueue_queue {
 	 * with the socket; -1 where the kernel has none. Read by stats.c. */
 	int proc_fd;
 
-	/* Guards fd use for sending, `closed` transitions and the retained list. */
+	/* Where this queue's handles find it (handle.c). */
+	uint32_t registry_index;
+	uint64_t next_seq;    /* the number the next packet gets */
+
+	/* Guards fd use for sending, `closed` transitions, the retained list
+	 * and table, and the verdicts collected for one send. */
 	pthread_mutex_t lock;
 	struct nfqueue_packet *retained;
+	struct nfqueue_packet **retained_table; /* buckets by seq */
+	size_t retained_buckets;                /* a power of two, or 0 */
+	size_t retained_count;
+
+	/* Verdict messages collected for one sendmsg (verdict.c). */
+	uint8_t *pending;
+	size_t pending_len;
+	size_t pending_count;
 
 	/* Receive buffer; a batch's borrowed packets point into it. */
 	uint8_t *buf;
 	size_t buf_size;
 	size_t max_msg;   /* largest message one recv can return */
 	size_t backlog;   /* bytes of packet messages read during open, not yet handed out */
-	/* Borrowed slots of the current batch. */
+	/* Borrowed slots of the current batch; slot i holds packet number
+	 * batch_seq + i. Read from other threads only through atomics. */
 	struct nfqueue_packet **slots;
-	/* The previous batch's slots, all expired. Batches alternate between
-	 * the two sets, so a handle kept past its expiry still finds its own
-	 * expired slot (NFQUEUE_E_EXPIRED) during the next batch, instead of
-	 * a newer packet that reused the memory. */
-	struct nfqueue_packet **spare_slots;
-	size_t nbatch;    /* packets in the current batch */
+	atomic_size_t nbatch;  /* packets in the current batch */
+	_Atomic uint64_t batch_seq;
 	size_t delivered; /* of those, how many were handed to the caller */
+	/* Of the batch, how many are still borrowed without a verdict: when
+	 * the last of them gets one, the collected verdicts are sent. */
+	size_t unsettled;
 	bool nobufs_pending; /* ENOBUFS seen while a batch was being filled */
 	/* The last batch verdict: every id up to batch_up_to has a verdict. */
 	bool batch_done;
@@ -195,17 +217,57 @@ struct nfqueue_queue {
 	uint32_t last_id;
 };
 
+/* ---- handle.c: handles that never name another packet ---- */
+
+/* Take a registry entry for `queue` (sets registry_index and next_seq),
+ * or NFQUEUE_E_NOMEM when the process holds too many queues. */
+int nfqueue__registry_add(struct nfqueue_queue *queue);
+/* Give the entry back; handles of this queue resolve to nothing after. */
+void nfqueue__registry_remove(struct nfqueue_queue *queue);
+
+/* This thread now receives from `queue` (see resolve). */
+void nfqueue__note_receiver(const struct nfqueue_queue *queue);
+
+/* The handle the caller gets for a packet of `queue` numbered `seq`. */
+nfqueue_packet *nfqueue__handle_of(const struct nfqueue_packet *packet);
+
+/*
+ * The live packet a handle names, or NULL with a code in *rc:
+ * NFQUEUE_E_INVAL (NULL or not a handle), NFQUEUE_E_EXPIRED (a borrowed
+ * packet whose time is up, however late). The message is set only on
+ * failure. Takes the queue's lock briefly for retained packets.
+ */
+struct nfqueue_packet *nfqueue__resolve(const nfqueue_packet *handle, int *rc);
+
+/* The retained table; the queue's lock is held. */
+int nfqueue__retained_add_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
+void nfqueue__retained_remove_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
+
+/* ---- verdict.c ---- */
+
+/* Most bytes of verdicts one send carries: below the kernel's default
+ * netlink send buffer (212992 bytes), above any single verdict message
+ * (a payload of NFQUEUE_PAYLOAD_MAX bytes and its headers). */
+#define NFQUEUE__PENDING_MAX (128u * 1024u)
+
 /* Give the default verdict, in one batch message, to every packet the
  * kernel still holds for this queue, read or not (used by close). */
 int nfqueue__verdict_all_pending_locked(struct nfqueue_queue *queue);
 
-/* Drop one reference; the last frees the queue's memory. */
-void nfqueue__queue_unref(struct nfqueue_queue *queue);
-
-
 /* Give the default verdict to a packet without one; the queue's lock is
- * held and the queue is open. Errors are ignored: there is nobody to tell. */
+ * held and the queue is open. It is collected, not sent. */
 void nfqueue__verdict_default_locked(struct nfqueue_packet *packet);
+
+/* Send the collected verdicts now; the lock is held. 0 or the error of
+ * the send (the verdicts are then lost to the kernel's queue; close()
+ * still settles them). */
+int nfqueue__flush_locked(struct nfqueue_queue *queue);
+int nfqueue__flush(struct nfqueue_queue *queue);
+
+/* A borrowed packet of the current batch got its verdict or left the
+ * batch (retained, released, expired): count it, and send the collected
+ * verdicts when it was the last. Lock held. */
+int nfqueue__settled_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
 
 /* A borrowed packet's time is up: default verdict unless it has one. */
 void nfqueue__packet_expire(struct nfqueue_packet *packet);
@@ -213,7 +275,7 @@ void nfqueue__packet_expire(struct nfqueue_packet *packet);
 /* True if a batch verdict already covered packet `id`, just received. */
 bool nfqueue__covered_by_batch(struct nfqueue_queue *queue, uint32_t id);
 
-/* Validate a packet handle for a getter: NULL, expired. */
-int nfqueue__packet_check(const struct nfqueue_packet *packet);
+/* Drop one reference; the last frees the queue's memory. */
+void nfqueue__queue_unref(struct nfqueue_queue *queue);
 
 #endif

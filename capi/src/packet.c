@@ -12,93 +12,115 @@
 
 #include "internal.h"
 
-int nfqueue__packet_check(const struct nfqueue_packet *p)
+/*
+ * The live packet behind `handle` if the kernel sent attribute `bit`
+ * (0: no attribute needed), else NULL with the code in *rc. An absent
+ * attribute has a fixed message: formatting one would cost more than the
+ * lookup on a path every packet takes.
+ */
+static const struct nfqueue_packet *with(const nfqueue_packet *handle, uint32_t bit, int *rc)
 {
-	if (!p)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "packet is NULL");
-	if (p->state == NFQUEUE__EXPIRED)
-		return nfqueue__fail(NFQUEUE_E_EXPIRED,
-				     "packet %u has expired: a borrowed packet is valid only during its callback or until the next pull; retain it to keep it",
-				     p->f.id);
-	return 0;
+	const struct nfqueue_packet *p = nfqueue__resolve(handle, rc);
+
+	if (p && bit && !(p->f.present & bit)) {
+		*rc = nfqueue__fail_static(NFQUEUE_E_NOATTR,
+					   "the kernel did not send this attribute with this packet");
+		return NULL;
+	}
+	return p;
 }
 
-/* Check the handle, then whether the kernel sent the attribute. */
-static int has(const struct nfqueue_packet *p, uint32_t bit)
+static int get_u32(uint32_t *out, const nfqueue_packet *handle, uint32_t bit, size_t field)
 {
-	int rc = nfqueue__packet_check(p);
-
-	if (rc)
-		return rc;
-	return (p->f.present & bit) ? 0 : NFQUEUE_E_NOATTR;
-}
-
-static int get_u32(uint32_t *out, const struct nfqueue_packet *p, uint32_t bit, uint32_t value)
-{
+	const struct nfqueue_packet *p;
 	int rc;
 
 	if (!out)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "out is NULL");
-	rc = has(p, bit);
-	if (!rc)
-		*out = value;
+		return nfqueue__fail_static(NFQUEUE_E_INVAL, "out is NULL");
+	p = with(handle, bit, &rc);
+	if (p)
+		memcpy(out, (const uint8_t *)&p->f + field, sizeof(*out));
 	return rc;
 }
 
-static int get_span(const uint8_t **out, size_t *out_len, const struct nfqueue_packet *p,
-		    uint32_t bit, struct nfqueue__span span)
+#define FIELD(name) offsetof(struct nfqueue__fields, name)
+
+static int get_span(const uint8_t **out, size_t *out_len, const nfqueue_packet *handle,
+		    uint32_t bit, size_t field)
 {
+	const struct nfqueue_packet *p;
 	int rc;
 
 	if (!out || !out_len)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "out or out_len is NULL");
-	rc = has(p, bit);
-	if (!rc) {
+		return nfqueue__fail_static(NFQUEUE_E_INVAL, "out or out_len is NULL");
+	p = with(handle, bit, &rc);
+	if (p) {
+		struct nfqueue__span span;
+
+		memcpy(&span, (const uint8_t *)&p->f + field, sizeof(span));
 		*out = p->data + span.off;
 		*out_len = span.len;
 	}
 	return rc;
 }
 
-NFQUEUE_API uint32_t nfqueue_packet_id(const nfqueue_packet *p)
+/* The getters that return a value give 0 (the hook -1) for a dead handle. */
+static const struct nfqueue__fields *fields_of(const nfqueue_packet *handle)
 {
-	return p ? p->f.id : 0;
+	int rc;
+	const struct nfqueue_packet *p = nfqueue__resolve(handle, &rc);
+
+	return p ? &p->f : NULL;
 }
 
-NFQUEUE_API uint32_t nfqueue_packet_queue_num(const nfqueue_packet *p)
+NFQUEUE_API uint32_t nfqueue_packet_id(const nfqueue_packet *handle)
 {
-	return p ? p->f.queue_num : 0;
+	const struct nfqueue__fields *f = fields_of(handle);
+
+	return f ? f->id : 0;
 }
 
-NFQUEUE_API uint16_t nfqueue_packet_hw_protocol(const nfqueue_packet *p)
+NFQUEUE_API uint32_t nfqueue_packet_queue_num(const nfqueue_packet *handle)
 {
-	return p ? p->f.hw_protocol : 0;
+	const struct nfqueue__fields *f = fields_of(handle);
+
+	return f ? f->queue_num : 0;
 }
 
-NFQUEUE_API int nfqueue_packet_hook(const nfqueue_packet *p)
+NFQUEUE_API uint16_t nfqueue_packet_hw_protocol(const nfqueue_packet *handle)
 {
-	return p ? p->f.hook : -1;
+	const struct nfqueue__fields *f = fields_of(handle);
+
+	return f ? f->hw_protocol : 0;
+}
+
+NFQUEUE_API int nfqueue_packet_hook(const nfqueue_packet *handle)
+{
+	const struct nfqueue__fields *f = fields_of(handle);
+
+	return f ? f->hook : -1;
 }
 
 NFQUEUE_API int nfqueue_packet_orig_len(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_ORIG_LEN, p ? p->f.orig_len : 0);
+	return get_u32(out, p, NFQUEUE__HAS_ORIG_LEN, FIELD(orig_len));
 }
 
 NFQUEUE_API int nfqueue_packet_mark(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_MARK, p ? p->f.mark : 0);
+	return get_u32(out, p, NFQUEUE__HAS_MARK, FIELD(mark));
 }
 
 NFQUEUE_API int nfqueue_packet_timestamp(int64_t *out_sec, int64_t *out_usec,
-					 const nfqueue_packet *p)
+					 const nfqueue_packet *handle)
 {
+	const struct nfqueue_packet *p;
 	int rc;
 
 	if (!out_sec || !out_usec)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "out_sec or out_usec is NULL");
-	rc = has(p, NFQUEUE__HAS_TIMESTAMP);
-	if (!rc) {
+		return nfqueue__fail_static(NFQUEUE_E_INVAL, "out_sec or out_usec is NULL");
+	p = with(handle, NFQUEUE__HAS_TIMESTAMP, &rc);
+	if (p) {
 		*out_sec = p->f.ts_sec;
 		*out_usec = p->f.ts_usec;
 	}
@@ -121,7 +143,7 @@ NFQUEUE_API int nfqueue_packet_ifindex(uint32_t *out, const nfqueue_packet *p, i
 {
 	int rc = check_iface(which);
 
-	return rc ? rc : get_u32(out, p, ifindex_bit[which], p ? p->f.ifindex[which] : 0);
+	return rc ? rc : get_u32(out, p, ifindex_bit[which], FIELD(ifindex[0]) + (size_t)which * sizeof(uint32_t));
 }
 
 /* Look the name up on the queue's own socket: the ioctl answers from the
@@ -148,9 +170,10 @@ static int resolve_ifname(struct nfqueue_packet *p, int which)
 	return 0;
 }
 
-NFQUEUE_API int nfqueue_packet_ifname(char *out, size_t size, const nfqueue_packet *p, int which)
+NFQUEUE_API int nfqueue_packet_ifname(char *out, size_t size, const nfqueue_packet *handle,
+				      int which)
 {
-	struct nfqueue_packet *mut = (struct nfqueue_packet *)p; /* the name cache */
+	struct nfqueue_packet *p;
 	int rc = check_iface(which);
 
 	if (rc)
@@ -158,11 +181,11 @@ NFQUEUE_API int nfqueue_packet_ifname(char *out, size_t size, const nfqueue_pack
 	if (!out || size < NFQUEUE_IFNAMSIZ)
 		return nfqueue__fail(NFQUEUE_E_INVAL, "name buffer must hold NFQUEUE_IFNAMSIZ (%d) bytes",
 				     NFQUEUE_IFNAMSIZ);
-	rc = has(p, ifindex_bit[which]);
-	if (rc)
+	p = (struct nfqueue_packet *)with(handle, ifindex_bit[which], &rc); /* the name cache */
+	if (!p)
 		return rc;
 	pthread_mutex_lock(&p->queue->lock);
-	rc = resolve_ifname(mut, which);
+	rc = resolve_ifname(p, which);
 	pthread_mutex_unlock(&p->queue->lock);
 	if (!rc)
 		memcpy(out, p->ifname[which], NFQUEUE_IFNAMSIZ);
@@ -171,43 +194,44 @@ NFQUEUE_API int nfqueue_packet_ifname(char *out, size_t size, const nfqueue_pack
 
 NFQUEUE_API int nfqueue_packet_hwaddr(const uint8_t **out, size_t *out_len, const nfqueue_packet *p)
 {
-	return get_span(out, out_len, p, NFQUEUE__HAS_HWADDR, p ? p->f.hwaddr : (struct nfqueue__span){ 0 });
+	return get_span(out, out_len, p, NFQUEUE__HAS_HWADDR, FIELD(hwaddr));
 }
 
 NFQUEUE_API int nfqueue_packet_uid(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_UID, p ? p->f.uid : 0);
+	return get_u32(out, p, NFQUEUE__HAS_UID, FIELD(uid));
 }
 
 NFQUEUE_API int nfqueue_packet_gid(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_GID, p ? p->f.gid : 0);
+	return get_u32(out, p, NFQUEUE__HAS_GID, FIELD(gid));
 }
 
 NFQUEUE_API int nfqueue_packet_secctx(const char **out, size_t *out_len, const nfqueue_packet *p)
 {
-	return get_span((const uint8_t **)out, out_len, p, NFQUEUE__HAS_SECCTX,
-			p ? p->f.secctx : (struct nfqueue__span){ 0 });
+	return get_span((const uint8_t **)out, out_len, p, NFQUEUE__HAS_SECCTX, FIELD(secctx));
 }
 
 NFQUEUE_API int nfqueue_packet_skbinfo(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_SKBINFO, p ? p->f.skbinfo : 0);
+	return get_u32(out, p, NFQUEUE__HAS_SKBINFO, FIELD(skbinfo));
 }
 
 NFQUEUE_API int nfqueue_packet_priority(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_PRIORITY, p ? p->f.priority : 0);
+	return get_u32(out, p, NFQUEUE__HAS_PRIORITY, FIELD(priority));
 }
 
-NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci, const nfqueue_packet *p)
+NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci,
+				    const nfqueue_packet *handle)
 {
+	const struct nfqueue_packet *p;
 	int rc;
 
 	if (!out_proto || !out_tci)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "out_proto or out_tci is NULL");
-	rc = has(p, NFQUEUE__HAS_VLAN);
-	if (!rc) {
+		return nfqueue__fail_static(NFQUEUE_E_INVAL, "out_proto or out_tci is NULL");
+	p = with(handle, NFQUEUE__HAS_VLAN, &rc);
+	if (p) {
 		*out_proto = p->f.vlan_proto;
 		*out_tci = p->f.vlan_tci;
 	}
@@ -216,52 +240,121 @@ NFQUEUE_API int nfqueue_packet_vlan(uint16_t *out_proto, uint16_t *out_tci, cons
 
 NFQUEUE_API int nfqueue_packet_l2hdr(const uint8_t **out, size_t *out_len, const nfqueue_packet *p)
 {
-	return get_span(out, out_len, p, NFQUEUE__HAS_L2HDR, p ? p->f.l2hdr : (struct nfqueue__span){ 0 });
+	return get_span(out, out_len, p, NFQUEUE__HAS_L2HDR, FIELD(l2hdr));
 }
 
 NFQUEUE_API int nfqueue_packet_ct_info(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_CT_INFO, p ? p->f.ct_info : 0);
+	return get_u32(out, p, NFQUEUE__HAS_CT_INFO, FIELD(ct_info));
 }
 
 NFQUEUE_API int nfqueue_packet_ct_id(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_CT_ID, p ? p->f.ct_id : 0);
+	return get_u32(out, p, NFQUEUE__HAS_CT_ID, FIELD(ct_id));
 }
 
 NFQUEUE_API int nfqueue_packet_ct_status(uint32_t *out, const nfqueue_packet *p)
 {
-	return get_u32(out, p, NFQUEUE__HAS_CT_STATUS, p ? p->f.ct_status : 0);
+	return get_u32(out, p, NFQUEUE__HAS_CT_STATUS, FIELD(ct_status));
 }
 
-NFQUEUE_API int nfqueue_packet_payload(const uint8_t **out, size_t *out_len, const nfqueue_packet *p)
+/* The payload the kernel would continue with: the replacement, if any. */
+static void current_payload(const uint8_t **out, size_t *out_len, const struct nfqueue_packet *p)
 {
-	int rc;
-
-	if (!out || !out_len)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "out or out_len is NULL");
-	rc = nfqueue__packet_check(p);
-	if (rc)
-		return rc;
 	if (p->new_payload) {
 		*out = p->new_payload;
 		*out_len = p->new_payload_len;
-		return 0;
+	} else {
+		*out = p->data + p->f.payload.off;
+		*out_len = p->f.payload.len;
 	}
-	return get_span(out, out_len, p, NFQUEUE__HAS_PAYLOAD, p->f.payload);
+}
+
+NFQUEUE_API int nfqueue_packet_payload(const uint8_t **out, size_t *out_len,
+				       const nfqueue_packet *handle)
+{
+	const struct nfqueue_packet *p;
+	int rc;
+
+	if (!out || !out_len)
+		return nfqueue__fail_static(NFQUEUE_E_INVAL, "out or out_len is NULL");
+	p = nfqueue__resolve(handle, &rc);
+	if (p && !p->new_payload && !(p->f.present & NFQUEUE__HAS_PAYLOAD))
+		p = with(handle, NFQUEUE__HAS_PAYLOAD, &rc);
+	if (p)
+		current_payload(out, out_len, p);
+	return rc;
+}
+
+NFQUEUE_API int nfqueue_packet_attrs(nfqueue_attrs *out, const nfqueue_packet *handle)
+{
+	const struct nfqueue_packet *p;
+	const struct nfqueue__fields *f;
+	nfqueue_attrs all;
+	int rc;
+
+	if (!out)
+		return nfqueue__fail_static(NFQUEUE_E_INVAL, "out is NULL");
+	if (out->size < offsetof(nfqueue_attrs, mark))
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "out->size is %zu: set it to sizeof(nfqueue_attrs)", out->size);
+	p = nfqueue__resolve(handle, &rc);
+	if (!p)
+		return rc;
+	f = &p->f;
+	memset(&all, 0, sizeof(all));
+	all.present = f->present;
+	all.id = f->id;
+	all.queue_num = f->queue_num;
+	all.hw_protocol = f->hw_protocol;
+	all.hook = f->hook;
+	all.mark = f->mark;
+	memcpy(all.ifindex, f->ifindex, sizeof(all.ifindex));
+	all.uid = f->uid;
+	all.gid = f->gid;
+	all.skbinfo = f->skbinfo;
+	all.priority = f->priority;
+	all.vlan_proto = f->vlan_proto;
+	all.vlan_tci = f->vlan_tci;
+	all.ct_info = f->ct_info;
+	all.ct_id = f->ct_id;
+	all.ct_status = f->ct_status;
+	all.orig_len = f->orig_len;
+	all.timestamp_sec = f->ts_sec;
+	all.timestamp_usec = f->ts_usec;
+	if (f->present & NFQUEUE__HAS_HWADDR) {
+		all.hwaddr = p->data + f->hwaddr.off;
+		all.hwaddr_len = f->hwaddr.len;
+	}
+	if (f->present & NFQUEUE__HAS_SECCTX) {
+		all.secctx = (const char *)p->data + f->secctx.off;
+		all.secctx_len = f->secctx.len;
+	}
+	if (f->present & NFQUEUE__HAS_L2HDR) {
+		all.l2hdr = p->data + f->l2hdr.off;
+		all.l2hdr_len = f->l2hdr.len;
+	}
+	if (p->new_payload || (f->present & NFQUEUE__HAS_PAYLOAD)) {
+		current_payload(&all.payload, &all.payload_len, p);
+		all.present |= NFQUEUE_ATTR_PAYLOAD;
+	}
+	all.size = out->size;
+	memcpy(out, &all, out->size < sizeof(all) ? out->size : sizeof(all));
+	return 0;
 }
 
 /* ---- lifetime ---- */
 
-NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
+NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *handle)
 {
 	struct nfqueue_queue *q;
 	uint8_t *copy;
 	size_t len;
-	int rc = nfqueue__packet_check(p);
+	int rc;
 	int which;
+	struct nfqueue_packet *p = nfqueue__resolve(handle, &rc);
 
-	if (rc)
+	if (!p)
 		return rc;
 	if (p->state == NFQUEUE__RETAINED)
 		return 0;
@@ -271,9 +364,15 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 	if (!copy)
 		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot copy packet %u (%zu bytes)", p->f.id, len);
 	memcpy(copy, p->data, len);
-	p->data = copy;
 
 	pthread_mutex_lock(&q->lock);
+	rc = nfqueue__retained_add_locked(q, p);
+	if (rc) {
+		pthread_mutex_unlock(&q->lock);
+		free(copy);
+		return rc;
+	}
+	p->data = copy;
 	/* Names now, while the socket is surely open: a retained packet may
 	 * be asked after the queue closed. A vanished device stays unnamed. */
 	for (which = 0; which < 4; which++)
@@ -287,14 +386,19 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *p)
 		q->retained->prev = p;
 	q->retained = p;
 	atomic_fetch_add(&q->refs, 1);
+	/* It leaves the batch: the others' verdicts need not wait for it. */
+	rc = atomic_load(&p->has_verdict) ? 0 : nfqueue__settled_locked(q, p);
 	pthread_mutex_unlock(&q->lock);
-	nfqueue__clear_error();
-	return 0;
+	if (!rc)
+		nfqueue__clear_error();
+	return rc;
 }
 
-NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *p)
+NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *handle)
 {
 	struct nfqueue_queue *q;
+	int rc;
+	struct nfqueue_packet *p = handle ? nfqueue__resolve(handle, &rc) : NULL;
 
 	if (!p || p->state != NFQUEUE__RETAINED)
 		return;
@@ -306,7 +410,11 @@ NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *p)
 		q->retained = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
-	nfqueue__verdict_default_locked(p);
+	nfqueue__retained_remove_locked(q, p);
+	if (!atomic_load(&p->has_verdict) && !atomic_load(&q->closed)) {
+		nfqueue__verdict_default_locked(p);
+		(void)nfqueue__flush_locked(q); /* nobody to tell if it fails */
+	}
 	pthread_mutex_unlock(&q->lock);
 	free(p->new_payload);
 	free((void *)p->data); /* retained: the copy is ours */
@@ -314,38 +422,69 @@ NFQUEUE_API void nfqueue_packet_free(nfqueue_packet *p)
 	nfqueue__queue_unref(q);
 }
 
-NFQUEUE_API int nfqueue_packet_has_verdict(const nfqueue_packet *p)
+NFQUEUE_API int nfqueue_packet_release(nfqueue_packet *handle)
 {
-	return p && p->has_verdict;
-}
+	struct nfqueue_queue *q;
+	bool had_verdict;
+	int rc;
+	struct nfqueue_packet *p = nfqueue__resolve(handle, &rc);
 
-static int check_editable(const struct nfqueue_packet *p)
-{
-	int rc = nfqueue__packet_check(p);
-
-	if (!rc && p->has_verdict)
-		rc = nfqueue__fail(NFQUEUE_E_VERDICT_GIVEN,
-				   "packet %u already has its verdict: set mark and payload before it", p->f.id);
+	if (!p && rc == NFQUEUE_E_EXPIRED) {
+		nfqueue__clear_error(); /* ended already: releasing is idempotent */
+		return 0;
+	}
+	if (!p || p->state != NFQUEUE__BORROWED)
+		return rc;
+	q = p->queue;
+	pthread_mutex_lock(&q->lock);
+	had_verdict = atomic_load(&p->has_verdict);
+	nfqueue__packet_expire(p);
+	rc = had_verdict ? 0 : nfqueue__settled_locked(q, p);
+	pthread_mutex_unlock(&q->lock);
 	return rc;
 }
 
-NFQUEUE_API int nfqueue_packet_set_mark(nfqueue_packet *p, uint32_t mark)
+NFQUEUE_API int nfqueue_packet_has_verdict(const nfqueue_packet *handle)
 {
-	int rc = check_editable(p);
+	int rc;
+	const struct nfqueue_packet *p = nfqueue__resolve(handle, &rc);
 
-	if (rc)
+	/* An expired packet got the default verdict when it expired. */
+	return p ? atomic_load(&p->has_verdict) : rc == NFQUEUE_E_EXPIRED;
+}
+
+/* The packet behind `handle`, if it may still get a new mark or payload. */
+static struct nfqueue_packet *editable(nfqueue_packet *handle, int *rc)
+{
+	struct nfqueue_packet *p = nfqueue__resolve(handle, rc);
+
+	if (p && atomic_load(&p->has_verdict)) {
+		*rc = nfqueue__fail(NFQUEUE_E_VERDICT_GIVEN,
+				    "packet %u already has its verdict: set mark and payload before it", p->f.id);
+		return NULL;
+	}
+	return p;
+}
+
+NFQUEUE_API int nfqueue_packet_set_mark(nfqueue_packet *handle, uint32_t mark)
+{
+	int rc;
+	struct nfqueue_packet *p = editable(handle, &rc);
+
+	if (!p)
 		return rc;
 	p->has_new_mark = true;
 	p->new_mark = mark;
 	return 0;
 }
 
-NFQUEUE_API int nfqueue_packet_set_payload(nfqueue_packet *p, const void *data, size_t len)
+NFQUEUE_API int nfqueue_packet_set_payload(nfqueue_packet *handle, const void *data, size_t len)
 {
 	uint8_t *copy;
-	int rc = check_editable(p);
+	int rc;
+	struct nfqueue_packet *p = editable(handle, &rc);
 
-	if (rc)
+	if (!p)
 		return rc;
 	if (!data && len)
 		return nfqueue__fail(NFQUEUE_E_INVAL, "payload data is NULL but its length is %zu", len);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,7 +18,6 @@
 
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
-#include <linux/capability.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
@@ -48,6 +48,7 @@ static const char *flag_name(uint32_t flag)
 struct netns_socket {
 	const char *path;
 	int fd;
+	int proc_fd; /* the namespace's queue statistics */
 	int err;
 	int code;
 };
@@ -60,6 +61,7 @@ static void *socket_in_netns(void *arg)
 	int nsfd = open(job->path, O_RDONLY | O_CLOEXEC);
 
 	job->fd = -1;
+	job->proc_fd = -1;
 	if (nsfd < 0) {
 		job->err = errno;
 		job->code = errno == ENOENT ? NFQUEUE_E_NOENT :
@@ -73,6 +75,7 @@ static void *socket_in_netns(void *arg)
 		return NULL;
 	}
 	close(nsfd);
+	job->proc_fd = nfqueue__open_proc_stats();
 	job->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (job->fd < 0) {
 		job->err = errno;
@@ -95,6 +98,7 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 					     config->fd);
 		q->fd = config->fd;
 		q->owns_fd = false;
+		q->proc_fd = nfqueue__open_proc_stats();
 		return 0;
 	}
 	if (config->netns) {
@@ -106,12 +110,14 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 			return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot start a thread to enter %s: %s",
 					     config->netns, strerror(rc));
 		pthread_join(thread, NULL);
+		q->proc_fd = job.proc_fd;
 		if (job.fd < 0)
 			return nfqueue__fail(job.code, "cannot open a socket in network namespace %s: %s%s",
 					     config->netns, strerror(job.err),
 					     job.code == NFQUEUE_E_PERM ? " (entering a namespace needs CAP_SYS_ADMIN)" : "");
 		q->fd = job.fd;
 	} else {
+		q->proc_fd = nfqueue__open_proc_stats();
 		q->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 		if (q->fd < 0)
 			return nfqueue__fail(NFQUEUE_E_IO, "cannot open a netfilter netlink socket: %s",
@@ -142,20 +148,52 @@ static int bind_socket(struct nfqueue_queue *q)
 	return 0;
 }
 
+/*
+ * The receive buffer that holds every message of a full kernel queue, so
+ * that the socket never overflows before the queue does. The kernel
+ * charges a message by the memory it occupies (its truesize): the copied
+ * bytes and headers, rounded up to the allocator's power of two, plus
+ * the skb's own bookkeeping.
+ */
+static uint32_t auto_rcvbuf(const struct nfqueue_config *c)
+{
+	size_t copied = c->copy_mode == NFQUEUE_COPY_PACKET ? c->copy_range : 0;
+	size_t charge = 1024;
+	uint64_t total;
+
+	while (charge < copied + 1024)
+		charge *= 2;
+	total = (uint64_t)c->max_len * (charge + 512);
+	return total > NFQUEUE_RCVBUF_MAX ? NFQUEUE_RCVBUF_MAX : (uint32_t)total;
+}
+
+static int set_rcvbuf(struct nfqueue_queue *q, const struct nfqueue_config *config)
+{
+	int size = (int)(config->rcvbuf ? config->rcvbuf : auto_rcvbuf(config));
+
+	/* FORCE passes rmem_max but needs CAP_NET_ADMIN, which binding a
+	 * queue needs too; the plain option is the fallback. */
+	if (setsockopt(q->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0 ||
+	    setsockopt(q->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == 0)
+		return 0;
+	/* A size chosen for the caller is best effort (stats report it). */
+	if (!config->rcvbuf)
+		return 0;
+	return nfqueue__fail(NFQUEUE_E_IO, "cannot set a receive buffer of %u bytes: %s",
+			     config->rcvbuf, strerror(errno));
+}
+
 static int set_socket_options(struct nfqueue_queue *q, const struct nfqueue_config *config)
 {
 	int one = 1;
+	int sndbuf = 2 * NFQUEUE__PENDING_MAX;
+	int rc = set_rcvbuf(q, config);
 
-	if (config->rcvbuf) {
-		int size = (int)config->rcvbuf;
-
-		/* FORCE passes rmem_max but needs CAP_NET_ADMIN, which we
-		 * usually have; the plain option is the fallback. */
-		if (setsockopt(q->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
-		    setsockopt(q->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
-			return nfqueue__fail(NFQUEUE_E_IO, "cannot set a receive buffer of %u bytes: %s",
-					     config->rcvbuf, strerror(errno));
-	}
+	if (rc)
+		return rc;
+	/* One send carries up to NFQUEUE__PENDING_MAX bytes of verdicts. */
+	if (setsockopt(q->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		(void)setsockopt(q->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (config->no_enobufs &&
 	    setsockopt(q->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one)) < 0)
 		return nfqueue__fail(NFQUEUE_E_IO, "cannot set NETLINK_NO_ENOBUFS: %s", strerror(errno));
@@ -165,17 +203,6 @@ static int set_socket_options(struct nfqueue_queue *q, const struct nfqueue_conf
 }
 
 /* ---- configuration messages ---- */
-
-static bool has_cap_net_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return true; /* cannot tell: do not claim a missing capability */
-	return data[0].effective & (1u << CAP_NET_ADMIN);
-}
 
 /* Keep a packet message that arrived while we waited for an ack, so the
  * first receive hands it out instead of losing it. */
@@ -273,16 +300,41 @@ static uint32_t find_unsupported_flag(struct nfqueue_queue *q, uint32_t flags)
 	return 0;
 }
 
+/*
+ * Ask the kernel whether it takes configuration messages from this socket
+ * at all: it checks CAP_NET_ADMIN in the user namespace that owns the
+ * socket's network namespace before it reads any message, and the
+ * obsolete "unbind protocol family" command does nothing once past that
+ * check (since Linux 3.8). Returns 0, -EPERM, or another negative errno.
+ */
+static int probe_permission(struct nfqueue_queue *q)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = config_message(q, buf);
+
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_PF_UNBIND);
+	return config_request(q, nlh);
+}
+
+static int fail_permission(const char *what)
+{
+	return nfqueue__fail(NFQUEUE_E_PERM,
+			     "%s needs CAP_NET_ADMIN in the user namespace that owns this network namespace: run as root (or in a user namespace that owns the network namespace too: unshare --user --map-root-user --net) or grant the capability (setcap cap_net_admin+ep PROGRAM)",
+			     what);
+}
+
 static int explain_bind_error(struct nfqueue_queue *q, int err, uint32_t flags)
 {
 	switch (err) {
 	case -EPERM:
 		/* The kernel says EPERM both for a missing capability and for
-		 * a queue bound by another socket; our capability tells which. */
-		if (!has_cap_net_admin())
-			return nfqueue__fail(NFQUEUE_E_PERM,
-					     "binding queue %u needs CAP_NET_ADMIN: run as root or grant the capability (setcap cap_net_admin+ep PROGRAM)",
-					     q->queue_num);
+		 * a queue bound by another socket; asking it tells which. */
+		if (probe_permission(q) == -EPERM) {
+			char what[32];
+
+			snprintf(what, sizeof(what), "binding queue %u", q->queue_num);
+			return fail_permission(what);
+		}
 		return nfqueue__fail(NFQUEUE_E_BUSY,
 				     "queue %u is bound by another socket: stop that program or choose another queue number (see /proc/net/netfilter/nfnetlink_queue)",
 				     q->queue_num);
@@ -354,8 +406,8 @@ static int alloc_buffers(struct nfqueue_queue *q)
 	q->buf_size = q->max_msg + (size_t)c->batch_size * BATCH_SHARE;
 	q->buf = malloc(q->buf_size);
 	q->slots = calloc(c->batch_size, sizeof(*q->slots));
-	q->spare_slots = calloc(c->batch_size, sizeof(*q->spare_slots));
-	if (!q->buf || !q->slots || !q->spare_slots)
+	q->pending = malloc(NFQUEUE__PENDING_MAX);
+	if (!q->buf || !q->slots || !q->pending)
 		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a %zu-byte receive buffer", q->buf_size);
 	return 0;
 }
@@ -381,16 +433,20 @@ static void free_buffers(struct nfqueue_queue *q)
 {
 	size_t i;
 
-	for (i = 0; i < q->config.batch_size; i++) {
-		free(q->slots ? q->slots[i] : NULL);
-		free(q->spare_slots ? q->spare_slots[i] : NULL);
-	}
+	/* Under the lock: a thread resolving a retained packet's handle may
+	 * look at the batch (see handle.c). */
+	pthread_mutex_lock(&q->lock);
+	atomic_store(&q->nbatch, 0);
+	pthread_mutex_unlock(&q->lock);
+	for (i = 0; q->slots && i < q->config.batch_size; i++)
+		free(q->slots[i]);
 	free(q->slots);
-	free(q->spare_slots);
-	q->slots = q->spare_slots = NULL;
-	q->nbatch = q->delivered = 0;
+	q->slots = NULL;
+	q->delivered = 0;
 	free(q->buf);
 	q->buf = NULL;
+	free(q->pending);
+	q->pending = NULL;
 }
 
 NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
@@ -413,6 +469,7 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 	atomic_init(&q->refs, 1);
 	q->queue_num = queue_num;
 	q->fd = -1;
+	q->proc_fd = -1;
 	q->stop_pipe[0] = q->stop_pipe[1] = -1;
 	if (config)
 		q->config = *config;
@@ -420,6 +477,12 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 		nfqueue__config_defaults(&q->config);
 	q->config.netns = NULL; /* used below through `config` only */
 	pthread_mutex_init(&q->lock, NULL);
+	rc = nfqueue__registry_add(q);
+	if (rc) {
+		pthread_mutex_destroy(&q->lock);
+		free(q);
+		return rc;
+	}
 
 	rc = alloc_buffers(q);
 	if (!rc && pipe2(q->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -449,33 +512,38 @@ NFQUEUE_API int nfqueue_queue_close(nfqueue_queue *q)
 
 	if (!q)
 		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
-	if (atomic_load(&q->in_callback))
-		return nfqueue__fail(NFQUEUE_E_BUSY,
-				     "queue %u cannot be closed from its own callback: call nfqueue_queue_stop() and close after the run returns",
-				     q->queue_num);
-	if (atomic_load(&q->driving) && !atomic_load(&q->closed))
-		return nfqueue__fail(NFQUEUE_E_BUSY,
-				     "queue %u is being driven by another thread: stop it with nfqueue_queue_stop() and close after its run or pull returns",
-				     q->queue_num);
+	/* The checks under the lock that begin_driving() takes too: a pull
+	 * starting now either sees the queue closed or makes us say busy. */
 	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed)) {
 		pthread_mutex_unlock(&q->lock);
 		return 0;
 	}
+	if (atomic_load(&q->driving)) {
+		pthread_mutex_unlock(&q->lock);
+		if (atomic_load(&q->in_callback))
+			return nfqueue__fail(NFQUEUE_E_BUSY,
+					     "queue %u cannot be closed while it is being driven (from its own callback, or by another thread): call nfqueue_queue_stop() and close after the run returns",
+					     q->queue_num);
+		return nfqueue__fail(NFQUEUE_E_BUSY,
+				     "queue %u is being driven by another thread: stop it with nfqueue_queue_stop() and close after its run or pull returns",
+				     q->queue_num);
+	}
 	/* Nothing may be left for the kernel to decide by chance. */
-	for (i = 0; i < q->nbatch; i++) {
+	for (i = 0; i < atomic_load(&q->nbatch); i++) {
 		p = q->slots[i];
-		if (p && p->state == NFQUEUE__BORROWED && !p->has_verdict)
-			nfqueue__verdict_default_locked(p);
-		if (p)
-			p->state = NFQUEUE__EXPIRED;
+		if (p && p->state == NFQUEUE__BORROWED)
+			nfqueue__packet_expire(p);
 	}
 	for (p = q->retained; p; p = p->next)
-		if (!p->has_verdict)
-			nfqueue__verdict_default_locked(p);
+		nfqueue__verdict_default_locked(p);
+	/* After the verdicts collected, in the same send. */
 	(void)nfqueue__verdict_all_pending_locked(q);
 	atomic_store(&q->closed, true);
 	close_socket(q);
+	if (q->proc_fd >= 0)
+		close(q->proc_fd);
+	q->proc_fd = -1;
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
@@ -487,6 +555,10 @@ void nfqueue__queue_unref(struct nfqueue_queue *q)
 	/* The stop pipe lives as long as the memory, so a stop() racing
 	 * with close() writes into a pipe, never into a reused fd. */
 	close_stop_pipe(q);
+	nfqueue__registry_remove(q);
+	if (q->proc_fd >= 0)
+		close(q->proc_fd);
+	free(q->retained_table);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
@@ -535,4 +607,45 @@ NFQUEUE_API int nfqueue_queue_stop(nfqueue_queue *q)
 NFQUEUE_API uint64_t nfqueue_queue_enobufs_count(const nfqueue_queue *q)
 {
 	return q ? atomic_load(&((struct nfqueue_queue *)q)->enobufs) : 0;
+}
+
+NFQUEUE_API int nfqueue_check_permission(const nfqueue_config *config)
+{
+	struct nfqueue_config defaults;
+	struct nfqueue_queue *probe;
+	int rc;
+
+	nfqueue__clear_error();
+	if (!config) {
+		nfqueue__config_defaults(&defaults);
+		config = &defaults;
+	}
+	/* A queue that never binds: a socket, a port id and a buffer for
+	 * the kernel's answer. */
+	probe = calloc(1, sizeof(*probe));
+	if (!probe)
+		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a permission probe");
+	probe->fd = -1;
+	probe->proc_fd = -1;
+	probe->buf_size = MNL_SOCKET_BUFFER_SIZE;
+	probe->buf = malloc(probe->buf_size);
+	rc = probe->buf ? open_socket(probe, config) : nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a permission probe");
+	if (!rc)
+		rc = bind_socket(probe);
+	if (!rc) {
+		int err = probe_permission(probe);
+
+		if (err == -EPERM)
+			rc = fail_permission("binding a queue");
+		else if (err)
+			rc = nfqueue__fail(NFQUEUE_E_IO, "the kernel did not answer the permission probe: %s",
+					   strerror(-err));
+	}
+	if (probe->owns_fd && probe->fd >= 0)
+		close(probe->fd); /* an adopted socket stays as it was */
+	if (probe->proc_fd >= 0)
+		close(probe->proc_fd);
+	free(probe->buf);
+	free(probe);
+	return rc;
 }

@@ -7,6 +7,10 @@
  * is reused only once every packet of the batch has expired. Packets that
  * were received but not yet handed out (a callback ended a run early) are
  * kept, with their buffer, for the next call.
+ *
+ * The driving thread changes the batch (its slots, their packets, its
+ * bounds) only with the queue's lock held, so that a thread that verdicts
+ * a retained packet, or gives a batch verdict, sees it whole.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
 
 #include "internal.h"
 
@@ -36,27 +40,30 @@ static bool is_packet_message(const struct nlmsghdr *nlh)
 
 static struct nfqueue_packet *next_slot(struct nfqueue_queue *q)
 {
-	struct nfqueue_packet *p = q->slots[q->nbatch];
+	size_t at = atomic_load_explicit(&q->nbatch, memory_order_relaxed);
+	struct nfqueue_packet *p = q->slots[at];
 
 	if (!p) {
 		p = malloc(sizeof(*p));
 		if (!p)
 			return NULL;
-		q->slots[q->nbatch] = p;
+		q->slots[at] = p;
 	}
 	memset(p, 0, sizeof(*p));
 	p->queue = q;
 	p->state = NFQUEUE__BORROWED;
-	p->slot = q->nbatch;
+	p->slot = at;
 	return p;
 }
 
-/* Add the packet message at `nlh` to the batch. A message we cannot parse
- * has no id we could trust, so it is left to the kernel (it gets a verdict
- * when the queue closes); one for which no slot is left gets the default. */
+/* Add the packet message at `nlh` to the batch; lock held. A message we
+ * cannot parse has no id we could trust, so it is left to the kernel (it
+ * gets a verdict when the queue closes); one for which no slot is left
+ * gets the default verdict. */
 static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size_t max)
 {
-	struct nfqueue_packet *p = q->nbatch < max ? next_slot(q) : NULL;
+	size_t n = atomic_load_explicit(&q->nbatch, memory_order_relaxed);
+	struct nfqueue_packet *p = n < max ? next_slot(q) : NULL;
 	struct nfqueue_packet spare;
 
 	if (!p) {
@@ -64,8 +71,10 @@ static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size
 		spare.queue = q;
 		p = &spare;
 	}
-	if (nfqueue__parse_packet(&p->f, nlh) < 0)
+	if (nfqueue__parse_packet(&p->f, nlh) < 0) {
+		atomic_fetch_add(&q->skipped, 1);
 		return;
+	}
 	q->last_id = p->f.id;
 	/* Read after a batch verdict that covered it: the kernel already
 	 * let it go, so nobody must see it or verdict it again. */
@@ -73,72 +82,83 @@ static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size
 		return;
 	p->data = (const uint8_t *)nlh;
 	if (p == &spare) {
-		pthread_mutex_lock(&q->lock);
 		nfqueue__verdict_default_locked(p);
-		pthread_mutex_unlock(&q->lock);
 		return;
 	}
-	q->nbatch++;
+	if (n == 0)
+		atomic_store_explicit(&q->batch_seq, q->next_seq, memory_order_relaxed);
+	p->seq = q->next_seq++;
+	q->unsettled++;
+	atomic_store_explicit(&q->nbatch, n + 1, memory_order_release);
 }
 
-/* Walk the messages of one datagram (or of the backlog). Error messages
- * answer verdicts, which are sent without asking for an ack: the kernel
- * reports only failures, such as a verdict for a packet it already
- * released, and nobody is waiting for them. */
+/*
+ * Walk the messages of one datagram (or of the backlog). Every length is
+ * checked against the bytes that are really there, as size_t: a hostile
+ * length of 2^31 or more must end the walk, not jump past the buffer.
+ * Error messages answer verdicts, which are sent without asking for an
+ * ack: the kernel reports only failures, such as a verdict for a packet
+ * it already released, and nobody is waiting for them.
+ */
 static void add_messages(struct nfqueue_queue *q, uint8_t *at, size_t len, size_t max)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)at;
-	int left = (int)len;
+	pthread_mutex_lock(&q->lock);
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)at;
+		size_t msg_len = nlh->nlmsg_len;
+		size_t step = NLMSG_ALIGN(msg_len);
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (msg_len < sizeof(struct nlmsghdr) || msg_len > len) {
+			atomic_fetch_add(&q->skipped, 1); /* the rest cannot be trusted */
+			break;
+		}
 		if (is_packet_message(nlh))
 			add_packet(q, nlh, max);
+		if (step >= len)
+			break;
+		at += step;
+		len -= step;
+	}
+	pthread_mutex_unlock(&q->lock);
 }
 
-static void expire_delivered(struct nfqueue_queue *q)
+/* The packets handed out of the last batch expire: default verdicts for
+ * those without one, collected and then sent together. */
+static int expire_delivered(struct nfqueue_queue *q)
 {
 	size_t i;
+	int rc;
 
+	pthread_mutex_lock(&q->lock);
 	for (i = 0; i < q->delivered; i++)
 		if (q->slots[i]) /* NULL: retained and detached */
 			nfqueue__packet_expire(q->slots[i]);
+	rc = nfqueue__flush_locked(q);
+	pthread_mutex_unlock(&q->lock);
+	return rc;
 }
 
 /* Move packets not yet handed out to the front of the batch. Their data
- * stays where it is in the buffer. Returns how many there are. */
-static size_t keep_undelivered(struct nfqueue_queue *q)
+ * stays where it is in the buffer, and their numbers stay in order.
+ * Returns how many there are; lock held. */
+static size_t keep_undelivered_locked(struct nfqueue_queue *q)
 {
+	size_t n = atomic_load_explicit(&q->nbatch, memory_order_relaxed);
 	size_t i, kept = 0;
 
-	for (i = q->delivered; i < q->nbatch; i++, kept++) {
+	for (i = q->delivered; i < n; i++, kept++) {
 		struct nfqueue_packet *tmp = q->slots[kept];
 
 		q->slots[kept] = q->slots[i];
 		q->slots[i] = tmp;
 		q->slots[kept]->slot = kept;
 	}
-	q->nbatch = kept;
+	if (kept)
+		atomic_store_explicit(&q->batch_seq, q->slots[0]->seq, memory_order_relaxed);
+	atomic_store_explicit(&q->nbatch, kept, memory_order_release);
 	q->delivered = 0;
+	q->unsettled = kept;
 	return kept;
-}
-
-/* A new batch takes the other set of slots: the one just expired stays
- * untouched through this batch (see spare_slots in internal.h). */
-static void swap_slots(struct nfqueue_queue *q)
-{
-	struct nfqueue_packet **expired = q->slots;
-
-	q->slots = q->spare_slots;
-	q->spare_slots = expired;
-}
-
-static void drain_stop(struct nfqueue_queue *q)
-{
-	char sink[64];
-
-	while (read(q->stop_pipe[0], sink, sizeof(sink)) > 0)
-		;
-	atomic_store(&q->stop_requested, false);
 }
 
 static int64_t now_ms(void)
@@ -149,9 +169,24 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Consume a pending stop, if there is one: it ends this wait and no other. */
+static bool take_stop(struct nfqueue_queue *q)
+{
+	return atomic_exchange(&q->stop_requested, false);
+}
+
+static void drain_wakeups(struct nfqueue_queue *q)
+{
+	char sink[64];
+
+	while (read(q->stop_pipe[0], sink, sizeof(sink)) > 0)
+		;
+}
+
 /* Wait until the socket is readable or `deadline` (now_ms() time; -1:
- * none) passes. 0: readable; 1: timed out. */
-static int wait_readable(struct nfqueue_queue *q, int64_t deadline, bool watch_stop)
+ * none) passes. 0: readable; 1: timed out; or NFQUEUE_E_STOPPED,
+ * NFQUEUE_E_INTR, NFQUEUE_E_IO. */
+static int wait_readable(struct nfqueue_queue *q, int64_t deadline)
 {
 	struct pollfd fds[2] = {
 		{ .fd = q->fd, .events = POLLIN },
@@ -162,71 +197,58 @@ static int wait_readable(struct nfqueue_queue *q, int64_t deadline, bool watch_s
 		int wait = -1;
 		int n;
 
-		if (watch_stop && atomic_load(&q->stop_requested)) {
-			drain_stop(q);
+		if (take_stop(q))
 			return NFQUEUE_E_STOPPED;
-		}
 		if (deadline >= 0) {
 			int64_t left = deadline - now_ms();
 
 			wait = left > 0 ? (int)left : 0;
 		}
-		n = poll(fds, watch_stop ? 2 : 1, wait);
-		if (n < 0 && errno == EINTR)
+		n = poll(fds, 2, wait);
+		if (n < 0 && errno == EINTR) {
+			if (q->config.interruptible)
+				return nfqueue__fail_static(NFQUEUE_E_INTR,
+							    "a signal arrived while waiting for packets; call again to go on");
 			continue; /* a signal handler may have asked us to stop */
+		}
 		if (n < 0)
 			return nfqueue__fail(NFQUEUE_E_IO, "poll on queue %u failed: %s", q->queue_num,
 					     strerror(errno));
-		if (watch_stop && (fds[1].revents & POLLIN)) {
-			drain_stop(q);
-			return NFQUEUE_E_STOPPED;
-		}
-		if (n == 0)
-			return 1;
+		/* The pipe only wakes us; the flag above says whether a stop
+		 * is still pending (another wait may have taken it). */
+		if (fds[1].revents & POLLIN)
+			drain_wakeups(q);
 		if (fds[0].revents)
 			return 0; /* readable, or an error that recv() will report */
+		if (n == 0)
+			return 1;
 	}
 }
-
-static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t deadline,
-		      enum receive_mode mode);
 
 static int fail_nobufs(struct nfqueue_queue *q)
 {
 	return nfqueue__fail(NFQUEUE_E_NOBUFS,
-			     "queue %u: the kernel dropped messages because the socket buffer was full; enlarge it with nfqueue_config_set_rcvbuf() or verdict faster",
+			     "queue %u: the kernel dropped packets because the socket receive buffer was full; enlarge the receive buffer or verdict faster (nfqueue_queue_stats() counts the packets)",
 			     q->queue_num);
 }
 
-/*
- * Start a new batch of at most `max` packets. Packets of the previous batch
- * that the caller was given expire first.
- */
-static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
-			 enum receive_mode mode)
+/* Read one datagram. Returns its length, 0 for one to ignore (not from
+ * the kernel), or -1 with errno. */
+static ssize_t receive_datagram(struct nfqueue_queue *q, uint8_t *at, size_t room)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	size_t off = 0;
+	struct sockaddr_nl from;
+	socklen_t from_len = sizeof(from);
+	ssize_t n = recvfrom(q->fd, at, room, MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
 
-	expire_delivered(q);
-	if (keep_undelivered(q))
+	if (n < 0)
+		return -1;
+	/* Only the kernel (port 0) speaks for the queue: another process in
+	 * the namespace could otherwise feed us packets of its making. */
+	if (from_len < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0) {
+		atomic_fetch_add(&q->skipped, 1);
 		return 0;
-	swap_slots(q);
-	/* A stop asked for before this call ends it before any packet. */
-	if (mode != RECEIVE_DISPATCH && atomic_load(&q->stop_requested)) {
-		drain_stop(q);
-		return NFQUEUE_E_STOPPED;
 	}
-	if (q->nobufs_pending && mode != RECEIVE_RUN) {
-		q->nobufs_pending = false;
-		return fail_nobufs(q);
-	}
-	if (q->backlog) {
-		add_messages(q, q->buf, q->backlog, max);
-		off = q->backlog;
-		q->backlog = 0;
-	}
-	return fill_batch(q, max, off, deadline, mode);
+	return n;
 }
 
 /*
@@ -238,8 +260,11 @@ static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
 static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t deadline,
 		      enum receive_mode mode)
 {
-	while (q->nbatch < max && q->buf_size - off >= q->max_msg) {
-		ssize_t n = recv(q->fd, q->buf + off, q->buf_size - off, MSG_DONTWAIT);
+	bool reports_nobufs = mode != RECEIVE_RUN && q->config.nobufs_errors;
+
+	while (atomic_load_explicit(&q->nbatch, memory_order_relaxed) < max &&
+	       q->buf_size - off >= q->max_msg) {
+		ssize_t n = receive_datagram(q, q->buf + off, q->buf_size - off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -247,18 +272,19 @@ static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t d
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				int rc;
 
-				if (q->nbatch || mode == RECEIVE_DISPATCH)
+				if (atomic_load_explicit(&q->nbatch, memory_order_relaxed) ||
+				    mode == RECEIVE_DISPATCH)
 					break;
-				rc = wait_readable(q, deadline, true);
+				rc = wait_readable(q, deadline);
 				if (rc)
 					return rc > 0 ? 0 : rc;
 				continue;
 			}
 			if (errno == ENOBUFS) {
 				atomic_fetch_add(&q->enobufs, 1);
-				if (mode == RECEIVE_RUN)
+				if (!reports_nobufs)
 					continue;
-				if (!q->nbatch)
+				if (!atomic_load_explicit(&q->nbatch, memory_order_relaxed))
 					return fail_nobufs(q);
 				/* Hand out what we have; report the loss next time. */
 				q->nobufs_pending = true;
@@ -273,40 +299,109 @@ static int fill_batch(struct nfqueue_queue *q, size_t max, size_t off, int64_t d
 	return 0;
 }
 
+/*
+ * Start a new batch of at most `max` packets. Packets of the previous batch
+ * that the caller was given expire first, and every verdict collected is
+ * sent before anything waits.
+ */
+static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
+			 enum receive_mode mode)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	size_t off = 0;
+	size_t kept;
+	int rc = expire_delivered(q);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&q->lock);
+	kept = keep_undelivered_locked(q);
+	pthread_mutex_unlock(&q->lock);
+	if (kept)
+		return 0;
+	/* A stop asked for before this call ends it before any packet. */
+	if (mode != RECEIVE_DISPATCH && take_stop(q))
+		return NFQUEUE_E_STOPPED;
+	if (q->nobufs_pending && mode != RECEIVE_RUN) {
+		q->nobufs_pending = false;
+		return fail_nobufs(q);
+	}
+	if (q->backlog) {
+		add_messages(q, q->buf, q->backlog, max);
+		off = q->backlog;
+		q->backlog = 0;
+	}
+	return fill_batch(q, max, off, deadline, mode);
+}
+
+/* The callback's status: 0 goes on, positive values are the caller's own,
+ * negative ones would look like a library code and are reported as one. */
+static int callback_status(int rc)
+{
+	if (rc >= 0)
+		return rc;
+	return nfqueue__fail(NFQUEUE_E_CALLBACK,
+			     "the callback returned %d; return a positive value to end the run with a status of your own",
+			     rc);
+}
+
 static int deliver(struct nfqueue_queue *q, nfqueue_callback callback, void *userdata,
 		   bool stop_aware)
 {
-	while (q->delivered < q->nbatch) {
+	int rc = 0;
+	int sent;
+
+	while (q->delivered < atomic_load_explicit(&q->nbatch, memory_order_relaxed)) {
 		struct nfqueue_packet *p = q->slots[q->delivered++];
-		int rc;
 
 		atomic_store(&q->in_callback, true);
-		rc = callback(p, userdata);
+		rc = callback(nfqueue__handle_of(p), userdata);
 		atomic_store(&q->in_callback, false);
 		/* Still in its slot unless the callback retained it. */
-		if (q->slots[q->delivered - 1] == p)
+		if (q->slots[q->delivered - 1] == p && p->state == NFQUEUE__BORROWED) {
+			bool had_verdict;
+
+			pthread_mutex_lock(&q->lock);
+			had_verdict = atomic_load(&p->has_verdict);
 			nfqueue__packet_expire(p);
-		if (rc)
-			return rc;
+			if (!had_verdict)
+				(void)nfqueue__settled_locked(q, p); /* errors: the flush below */
+			pthread_mutex_unlock(&q->lock);
+		}
+		if (rc) {
+			rc = callback_status(rc);
+			break;
+		}
 		if (stop_aware && atomic_load(&q->stop_requested))
-			return 0;
+			break;
 	}
-	return 0;
+	/* Before the library waits or hands control back. */
+	sent = nfqueue__flush(q);
+	return rc ? rc : sent;
 }
 
-/* Claim the right to drive the queue: one thread at a time. */
+/* Claim the right to drive the queue: one thread at a time. Under the lock,
+ * so that close() sees either a driven queue or none. */
 static int begin_driving(struct nfqueue_queue *q, const char *what)
 {
+	int rc = 0;
+
 	if (!q)
 		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
+	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed))
-		return nfqueue__fail(NFQUEUE_E_CLOSED, "%s on queue %u: the queue is closed", what,
-				     q->queue_num);
-	if (atomic_exchange(&q->driving, true))
-		return nfqueue__fail(NFQUEUE_E_BUSY,
-				     "%s on queue %u: another run, dispatch or pull is in progress (one thread drives a queue at a time)",
-				     what, q->queue_num);
-	return 0;
+		rc = nfqueue__fail(NFQUEUE_E_CLOSED, "%s on queue %u: the queue is closed", what,
+				   q->queue_num);
+	else if (atomic_load(&q->driving))
+		rc = nfqueue__fail(NFQUEUE_E_BUSY,
+				   "%s on queue %u: another run, dispatch or pull is in progress (one thread drives a queue at a time)",
+				   what, q->queue_num);
+	else
+		atomic_store(&q->driving, true);
+	pthread_mutex_unlock(&q->lock);
+	if (!rc)
+		nfqueue__note_receiver(q);
+	return rc;
 }
 
 static void end_driving(struct nfqueue_queue *q)
@@ -333,12 +428,8 @@ NFQUEUE_API int nfqueue_queue_run(nfqueue_queue *q, nfqueue_callback callback, v
 		if (rc)
 			break;
 		rc = deliver(q, callback, userdata, true);
-		if (rc)
+		if (rc || take_stop(q))
 			break;
-		if (atomic_load(&q->stop_requested)) {
-			drain_stop(q);
-			break;
-		}
 	}
 	end_driving(q);
 	return rc;
@@ -388,9 +479,19 @@ NFQUEUE_API int nfqueue_queue_pull(nfqueue_packet **out, size_t max, size_t *out
 	if (max > q->config.batch_size)
 		max = q->config.batch_size;
 	rc = receive_batch(q, max, timeout_ms, RECEIVE_PULL);
-	while (!rc && n < max && q->delivered < q->nbatch)
-		out[n++] = q->slots[q->delivered++];
+	while (!rc && n < max && q->delivered < atomic_load_explicit(&q->nbatch, memory_order_relaxed))
+		out[n++] = nfqueue__handle_of(q->slots[q->delivered++]);
 	*out_count = n;
 	end_driving(q);
 	return rc;
+}
+
+NFQUEUE_API int nfqueue_queue_flush(nfqueue_queue *q)
+{
+	nfqueue__clear_error();
+	if (!q)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
+	if (atomic_load(&q->closed))
+		return nfqueue__fail(NFQUEUE_E_CLOSED, "flush on queue %u: the queue is closed", q->queue_num);
+	return nfqueue__flush(q);
 }

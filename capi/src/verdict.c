@@ -1,16 +1,20 @@
 /*
- * verdict.c - sending verdicts, one at a time or as a batch, and keeping
- * the promise of exactly one verdict per packet.
+ * verdict.c - verdicts: collected into one buffer and sent to the kernel
+ * together, one at a time or as a batch, keeping the promise of exactly
+ * one verdict per packet.
  *
- * Every verdict is sent with the queue's lock held: it orders verdicts
+ * Every verdict is written with the queue's lock held: it orders verdicts
  * from several threads against each other and against close(), which
- * must not pull the socket away mid-send.
+ * must not pull the socket away mid-send. A verdict is always built into
+ * the queue's pending buffer; a verdict on a borrowed packet waits there
+ * (coalescing) until the library is about to wait or hand control back,
+ * any other is sent at once. One sendmsg then carries every verdict
+ * collected: the kernel handles the messages of a datagram one by one.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
@@ -19,98 +23,141 @@
 
 #include "internal.h"
 
+/* A verdict message without payload: headers, verdict, mark. */
+#define VERDICT_MSG_MAX 64u
+
 /* True if packet id `a` is `b` or older; ids wrap around at 2^32. */
 static bool id_at_or_before(uint32_t a, uint32_t b)
 {
 	return (int32_t)(b - a) >= 0;
 }
 
-static int send_message(struct nfqueue_queue *q, struct iovec *iov, int iovcnt)
+int nfqueue__flush_locked(struct nfqueue_queue *q)
 {
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+	size_t len = q->pending_len;
+	ssize_t n;
 
-	if (sendmsg(q->fd, &msg, 0) < 0)
+	if (!len)
+		return 0;
+	q->pending_len = 0;
+	q->pending_count = 0;
+	if (q->fd < 0)
+		return nfqueue__fail(NFQUEUE_E_CLOSED, "queue %u is closed: its verdicts cannot be sent",
+				     q->queue_num);
+	do
+		n = send(q->fd, q->pending, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
 		return nfqueue__fail(errno == ENOMEM || errno == ENOBUFS ? NFQUEUE_E_NOMEM : NFQUEUE_E_IO,
-				     "sending a verdict on queue %u failed: %s", q->queue_num, strerror(errno));
+				     "sending verdicts on queue %u failed: %s; the packets stay queued until the queue is closed",
+				     q->queue_num, strerror(errno));
 	return 0;
 }
 
-/* Build and send one NFQNL_MSG_VERDICT. The replacement payload goes out
- * from the packet's own buffer through its own iovec: no extra copy. */
-static int send_verdict_locked(struct nfqueue_packet *p, uint32_t verdict)
+int nfqueue__flush(struct nfqueue_queue *q)
 {
-	struct nfqueue_queue *q = p->queue;
-	char header[128] = { 0 }; /* zeroed: no stack bytes leak into padding */
-	static const uint8_t padding[NLA_ALIGNTO];
-	struct nlattr payload_attr;
-	struct iovec iov[4];
-	struct nlmsghdr *nlh = nfq_nlmsg_put(header, NFQNL_MSG_VERDICT, q->queue_num);
-	int iovcnt = 1;
 	int rc;
 
+	pthread_mutex_lock(&q->lock);
+	rc = nfqueue__flush_locked(q);
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+/* Room for a message of `need` bytes in the pending buffer, sending what
+ * it holds first if it would not fit. */
+static int make_room_locked(struct nfqueue_queue *q, size_t need)
+{
+	if (q->pending_len + need <= NFQUEUE__PENDING_MAX)
+		return 0;
+	return nfqueue__flush_locked(q);
+}
+
+/* Append one NFQNL_MSG_VERDICT for `p`, with its new mark and payload. */
+static int append_verdict_locked(struct nfqueue_packet *p, uint32_t verdict)
+{
+	struct nfqueue_queue *q = p->queue;
+	size_t need = VERDICT_MSG_MAX + (p->new_payload ? MNL_ATTR_HDRLEN + MNL_ALIGN(p->new_payload_len) : 0);
+	struct nlmsghdr *nlh;
+	int rc = make_room_locked(q, need);
+
+	if (rc)
+		return rc;
+	nlh = nfq_nlmsg_put((char *)q->pending + q->pending_len, NFQNL_MSG_VERDICT, q->queue_num);
 	nfq_nlmsg_verdict_put(nlh, (int)p->f.id, (int)verdict);
 	if (p->has_new_mark)
 		nfq_nlmsg_verdict_put_mark(nlh, p->new_mark);
-	iov[0].iov_base = nlh;
-	iov[0].iov_len = nlh->nlmsg_len;
-	if (p->new_payload) {
-		size_t len = p->new_payload_len;
+	if (p->new_payload)
+		mnl_attr_put(nlh, NFQA_PAYLOAD, p->new_payload_len, p->new_payload);
+	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->pending_count++;
+	atomic_store(&p->has_verdict, true);
+	return 0;
+}
 
-		payload_attr.nla_type = NFQA_PAYLOAD;
-		payload_attr.nla_len = (uint16_t)(NLA_HDRLEN + len);
-		iov[1].iov_base = &payload_attr;
-		iov[1].iov_len = NLA_HDRLEN;
-		iov[2].iov_base = p->new_payload;
-		iov[2].iov_len = len;
-		iov[3].iov_base = (void *)padding;
-		iov[3].iov_len = NLA_ALIGN(len) - len;
-		iovcnt = 4;
-		nlh->nlmsg_len += NLA_HDRLEN + NLA_ALIGN(len);
-	}
-	rc = send_message(q, iov, iovcnt);
-	if (!rc)
-		p->has_verdict = true;
-	return rc;
+int nfqueue__settled_locked(struct nfqueue_queue *q, struct nfqueue_packet *p)
+{
+	(void)p;
+	if (q->unsettled && --q->unsettled == 0)
+		return nfqueue__flush_locked(q);
+	return 0;
+}
+
+/* The verdict is in the buffer: send it now unless it may wait for the
+ * rest of its batch. */
+static int after_verdict_locked(struct nfqueue_packet *p)
+{
+	struct nfqueue_queue *q = p->queue;
+
+	if (p->state == NFQUEUE__BORROWED && q->config.coalesce)
+		return nfqueue__settled_locked(q, p);
+	if (p->state == NFQUEUE__BORROWED && q->unsettled)
+		q->unsettled--;
+	return nfqueue__flush_locked(q);
 }
 
 void nfqueue__verdict_default_locked(struct nfqueue_packet *p)
 {
-	if (p->has_verdict || p->queue->fd < 0 || atomic_load(&p->queue->closed))
+	if (atomic_load(&p->has_verdict) || p->queue->fd < 0 || atomic_load(&p->queue->closed))
 		return;
-	(void)send_verdict_locked(p, (uint32_t)p->queue->config.default_verdict);
+	(void)append_verdict_locked(p, (uint32_t)p->queue->config.default_verdict);
 }
 
 void nfqueue__packet_expire(struct nfqueue_packet *p)
 {
-	struct nfqueue_queue *q = p->queue;
-
 	if (p->state != NFQUEUE__BORROWED)
 		return;
-	if (!p->has_verdict) {
-		pthread_mutex_lock(&q->lock);
-		nfqueue__verdict_default_locked(p);
-		pthread_mutex_unlock(&q->lock);
-	}
+	nfqueue__verdict_default_locked(p);
 	free(p->new_payload);
 	p->new_payload = NULL;
 	p->state = NFQUEUE__EXPIRED;
 }
 
-static int verdict_locked_checked(struct nfqueue_packet *p, uint32_t verdict)
+static int check_verdictable_locked(const struct nfqueue_packet *p)
+{
+	struct nfqueue_queue *q = p->queue;
+
+	if (atomic_load(&q->closed))
+		return nfqueue__fail(NFQUEUE_E_CLOSED,
+				     "packet %u: queue %u is closed; its pending packets already got the default verdict",
+				     p->f.id, q->queue_num);
+	if (atomic_load(&p->has_verdict))
+		return nfqueue__fail(NFQUEUE_E_VERDICT_GIVEN,
+				     "packet %u already has its verdict: a packet takes exactly one", p->f.id);
+	return 0;
+}
+
+static int verdict_checked(struct nfqueue_packet *p, uint32_t verdict)
 {
 	struct nfqueue_queue *q = p->queue;
 	int rc;
 
 	pthread_mutex_lock(&q->lock);
-	if (atomic_load(&q->closed))
-		rc = nfqueue__fail(NFQUEUE_E_CLOSED,
-				   "packet %u: queue %u is closed; its pending packets already got the default verdict",
-				   p->f.id, q->queue_num);
-	else if (p->has_verdict)
-		rc = nfqueue__fail(NFQUEUE_E_VERDICT_GIVEN,
-				   "packet %u already has its verdict: a packet takes exactly one", p->f.id);
-	else
-		rc = send_verdict_locked(p, verdict);
+	rc = check_verdictable_locked(p);
+	if (!rc)
+		rc = append_verdict_locked(p, verdict);
+	if (!rc)
+		rc = after_verdict_locked(p);
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }
@@ -121,37 +168,201 @@ static bool is_plain_verdict(int verdict)
 	       verdict == NFQUEUE_REPEAT || verdict == NFQUEUE_STOP;
 }
 
-NFQUEUE_API int nfqueue_packet_verdict(nfqueue_packet *p, int verdict)
+static int fail_unknown_verdict(int verdict)
 {
-	int rc = nfqueue__packet_check(p);
-
-	if (rc)
-		return rc;
-	if (!is_plain_verdict(verdict))
-		return nfqueue__fail(NFQUEUE_E_INVAL,
-				     "verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP, or nfqueue_packet_verdict_queue()",
-				     verdict);
-	return verdict_locked_checked(p, (uint32_t)verdict);
+	return nfqueue__fail(NFQUEUE_E_INVAL,
+			     "verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP, or queue the packet to another queue",
+			     verdict);
 }
 
-NFQUEUE_API int nfqueue_packet_verdict_queue(nfqueue_packet *p, uint32_t queue_num, uint32_t flags)
+/* The kernel's verdict word for "to queue `num`". */
+static int queue_verdict(uint32_t *out, uint32_t num, bool bypass)
 {
-	uint32_t verdict;
-	int rc = nfqueue__packet_check(p);
-
-	if (rc)
-		return rc;
-	if (queue_num > NFQUEUE_QUEUE_NUM_MAX)
-		return nfqueue__fail(NFQUEUE_E_INVAL, "target queue %u is out of range 0..%u", queue_num,
+	if (num > NFQUEUE_QUEUE_NUM_MAX)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "target queue %u is out of range 0..%u", num,
 				     NFQUEUE_QUEUE_NUM_MAX);
+	*out = NF_QUEUE | (num << NF_VERDICT_QBITS) | (bypass ? NF_VERDICT_FLAG_QUEUE_BYPASS : 0);
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_packet_verdict(nfqueue_packet *handle, int verdict)
+{
+	int rc;
+	struct nfqueue_packet *p = nfqueue__resolve(handle, &rc);
+
+	if (!p)
+		return rc;
+	if (!is_plain_verdict(verdict))
+		return fail_unknown_verdict(verdict);
+	return verdict_checked(p, (uint32_t)verdict);
+}
+
+NFQUEUE_API int nfqueue_packet_verdict_queue(nfqueue_packet *handle, uint32_t queue_num,
+					     uint32_t flags)
+{
+	uint32_t verdict = 0;
+	int rc;
+	struct nfqueue_packet *p = nfqueue__resolve(handle, &rc);
+
+	if (!p)
+		return rc;
 	if (flags & ~(uint32_t)NFQUEUE_QUEUE_BYPASS)
 		return nfqueue__fail(NFQUEUE_E_INVAL, "unknown flags 0x%x: only NFQUEUE_QUEUE_BYPASS is defined",
 				     flags & ~(uint32_t)NFQUEUE_QUEUE_BYPASS);
-	verdict = NF_QUEUE | (queue_num << NF_VERDICT_QBITS);
-	if (flags & NFQUEUE_QUEUE_BYPASS)
-		verdict |= NF_VERDICT_FLAG_QUEUE_BYPASS;
-	return verdict_locked_checked(p, verdict);
+	rc = queue_verdict(&verdict, queue_num, flags & NFQUEUE_QUEUE_BYPASS);
+	return rc ? rc : verdict_checked(p, verdict);
 }
+
+/* ---- many packets in one call ---- */
+
+#define SPEC_FLAGS (NFQUEUE_SPEC_MARK | NFQUEUE_SPEC_PAYLOAD | NFQUEUE_SPEC_QUEUE | NFQUEUE_SPEC_BYPASS)
+
+static const nfqueue_verdict_spec *spec_at(const nfqueue_verdict_spec *specs, size_t stride,
+					   size_t i)
+{
+	return (const nfqueue_verdict_spec *)((const uint8_t *)specs + i * stride);
+}
+
+/* Check element `i`, whose packet `p` was resolved before the lock was
+ * taken; *out_verdict gets the kernel's verdict word. */
+static int check_spec_locked(uint32_t *out_verdict, const struct nfqueue_packet *p,
+			     struct nfqueue_queue *q, const nfqueue_verdict_spec *s, size_t i)
+{
+	int rc = 0;
+
+	if (s->flags & ~(uint32_t)SPEC_FLAGS)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "specs[%zu]: unknown flags 0x%x", i,
+				     s->flags & ~(uint32_t)SPEC_FLAGS);
+	if ((s->flags & NFQUEUE_SPEC_BYPASS) && !(s->flags & NFQUEUE_SPEC_QUEUE))
+		return nfqueue__fail(NFQUEUE_E_INVAL, "specs[%zu]: NFQUEUE_SPEC_BYPASS needs NFQUEUE_SPEC_QUEUE", i);
+	if (s->flags & NFQUEUE_SPEC_QUEUE)
+		rc = queue_verdict(out_verdict, s->queue_num, s->flags & NFQUEUE_SPEC_BYPASS);
+	else if (is_plain_verdict(s->verdict))
+		*out_verdict = (uint32_t)s->verdict;
+	else
+		rc = fail_unknown_verdict(s->verdict);
+	if (rc)
+		return rc;
+	if ((s->flags & NFQUEUE_SPEC_PAYLOAD) && s->payload_len > NFQUEUE_PAYLOAD_MAX)
+		return nfqueue__fail(NFQUEUE_E_TOOBIG,
+				     "specs[%zu]: a replacement payload of %zu bytes exceeds the kernel's limit of %u bytes",
+				     i, s->payload_len, NFQUEUE_PAYLOAD_MAX);
+	if ((s->flags & NFQUEUE_SPEC_PAYLOAD) && !s->payload && s->payload_len)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "specs[%zu]: payload is NULL but its length is %zu",
+				     i, s->payload_len);
+	if (p->queue != q)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "specs[%zu]: packet %u belongs to queue %u, not %u",
+				     i, p->f.id, p->queue->queue_num, q->queue_num);
+	return check_verdictable_locked(p);
+}
+
+/* Write one checked element into the pending buffer. The spec's mark and
+ * payload win over those set on the packet before. */
+static int append_spec_locked(struct nfqueue_packet *p, const nfqueue_verdict_spec *s,
+			      uint32_t verdict)
+{
+	struct nfqueue_queue *q = p->queue;
+	bool mark = p->has_new_mark || (s->flags & NFQUEUE_SPEC_MARK);
+	uint32_t mark_value = (s->flags & NFQUEUE_SPEC_MARK) ? s->mark : p->new_mark;
+	const void *payload = (s->flags & NFQUEUE_SPEC_PAYLOAD) ? s->payload : p->new_payload;
+	size_t payload_len = (s->flags & NFQUEUE_SPEC_PAYLOAD) ? s->payload_len : p->new_payload_len;
+	bool has_payload = (s->flags & NFQUEUE_SPEC_PAYLOAD) || p->new_payload;
+	size_t need = VERDICT_MSG_MAX + (has_payload ? MNL_ATTR_HDRLEN + MNL_ALIGN(payload_len) : 0);
+	struct nlmsghdr *nlh;
+	int rc = make_room_locked(q, need);
+
+	if (rc)
+		return rc;
+	nlh = nfq_nlmsg_put((char *)q->pending + q->pending_len, NFQNL_MSG_VERDICT, q->queue_num);
+	nfq_nlmsg_verdict_put(nlh, (int)p->f.id, (int)verdict);
+	if (mark)
+		nfq_nlmsg_verdict_put_mark(nlh, mark_value);
+	if (has_payload)
+		mnl_attr_put(nlh, NFQA_PAYLOAD, payload_len, payload ? payload : "");
+	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->pending_count++;
+	atomic_store(&p->has_verdict, true);
+	if (p->state == NFQUEUE__BORROWED && q->unsettled)
+		q->unsettled--;
+	return 0;
+}
+
+NFQUEUE_API int nfqueue_queue_verdict_packets(size_t *out_index, nfqueue_queue *q,
+					      const nfqueue_verdict_spec *specs, size_t count)
+{
+	struct nfqueue_packet *stack_packets[64];
+	uint32_t stack_verdicts[64];
+	struct nfqueue_packet **packets = stack_packets;
+	uint32_t *verdicts = stack_verdicts;
+	size_t stride, i, j;
+	int rc = 0;
+
+	nfqueue__clear_error();
+	if (out_index)
+		*out_index = 0;
+	if (!q)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "queue is NULL");
+	if (!count)
+		return 0;
+	if (!specs)
+		return nfqueue__fail(NFQUEUE_E_INVAL, "specs is NULL but count is %zu", count);
+	stride = specs[0].size;
+	if (stride < offsetof(nfqueue_verdict_spec, payload_len) + sizeof(size_t))
+		return nfqueue__fail(NFQUEUE_E_INVAL,
+				     "specs[0].size is %zu: set it to sizeof(nfqueue_verdict_spec) in every element",
+				     stride);
+	if (count > 64) {
+		packets = malloc(count * sizeof(*packets));
+		verdicts = malloc(count * sizeof(*verdicts));
+		if (!packets || !verdicts) {
+			rc = nfqueue__fail(NFQUEUE_E_NOMEM, "cannot check %zu verdicts", count);
+			goto out;
+		}
+	}
+	/* Handles first, outside the lock (resolve takes it). */
+	for (i = 0; i < count && !rc; i++) {
+		const nfqueue_verdict_spec *s = spec_at(specs, stride, i);
+
+		if (s->size != stride)
+			rc = nfqueue__fail(NFQUEUE_E_INVAL, "specs[%zu].size is %zu, specs[0].size %zu: every element needs the same",
+					   i, s->size, stride);
+		else if (!(packets[i] = nfqueue__resolve(s->packet, &rc)))
+			(void)nfqueue__fail(rc, "specs[%zu]: %s", i,
+					    rc == NFQUEUE_E_EXPIRED ? "the packet has expired" : "not a packet handle");
+	}
+	if (rc) {
+		if (out_index)
+			*out_index = i - 1;
+		goto out;
+	}
+	pthread_mutex_lock(&q->lock);
+	for (i = 0; i < count && !rc; i++) {
+		rc = check_spec_locked(&verdicts[i], packets[i], q, spec_at(specs, stride, i), i);
+		for (j = 0; j < i && !rc; j++)
+			if (packets[j] == packets[i])
+				rc = nfqueue__fail(NFQUEUE_E_INVAL,
+						   "specs[%zu] and specs[%zu] name the same packet %u: a packet takes exactly one verdict",
+						   j, i, packets[i]->f.id);
+	}
+	if (rc) {
+		if (out_index)
+			*out_index = i - 1;
+	} else {
+		for (i = 0; i < count && !rc; i++)
+			rc = append_spec_locked(packets[i], spec_at(specs, stride, i), verdicts[i]);
+		if (!rc)
+			rc = nfqueue__flush_locked(q);
+	}
+	pthread_mutex_unlock(&q->lock);
+out:
+	if (packets != stack_packets)
+		free(packets);
+	if (verdicts != stack_verdicts)
+		free(verdicts);
+	return rc;
+}
+
+/* ---- batch verdicts: every packet up to an id ---- */
 
 /* Record the batch verdict on our own handles, so each of them refuses a
  * second verdict and none gets a default one later. */
@@ -162,24 +373,38 @@ static void mark_batch_given(struct nfqueue_queue *q, uint32_t up_to_id)
 
 	for (i = 0; i < q->nbatch; i++) {
 		p = q->slots[i];
-		if (p && p->state == NFQUEUE__BORROWED && id_at_or_before(p->f.id, up_to_id))
-			p->has_verdict = true;
+		if (p && p->state == NFQUEUE__BORROWED && !atomic_load(&p->has_verdict) &&
+		    id_at_or_before(p->f.id, up_to_id)) {
+			atomic_store(&p->has_verdict, true);
+			if (q->unsettled)
+				q->unsettled--;
+		}
 	}
 	for (p = q->retained; p; p = p->next)
 		if (id_at_or_before(p->f.id, up_to_id))
-			p->has_verdict = true;
+			atomic_store(&p->has_verdict, true);
 	/* Packets the kernel queued but we have not read yet are covered
 	 * too: the receive path skips them. */
 	q->batch_done = true;
 	q->batch_up_to = up_to_id;
 }
 
+static void append_batch_locked(struct nfqueue_queue *q, uint32_t up_to_id, int verdict,
+				int set_mark, uint32_t mark)
+{
+	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->pending + q->pending_len,
+					     NFQNL_MSG_VERDICT_BATCH, q->queue_num);
+
+	nfq_nlmsg_verdict_put(nlh, (int)up_to_id, verdict);
+	if (set_mark)
+		nfq_nlmsg_verdict_put_mark(nlh, mark);
+	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->pending_count++;
+}
+
 NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id, int verdict,
 					    int set_mark, uint32_t mark)
 {
-	char buf[128] = { 0 };
-	struct nlmsghdr *nlh;
-	struct iovec iov;
 	int rc;
 
 	nfqueue__clear_error();
@@ -189,19 +414,19 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 		return nfqueue__fail(NFQUEUE_E_INVAL,
 				     "batch verdict %d is unknown: use NFQUEUE_ACCEPT, _DROP, _REPEAT or _STOP",
 				     verdict);
-	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, q->queue_num);
-	nfq_nlmsg_verdict_put(nlh, (int)up_to_id, verdict);
-	if (set_mark)
-		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	iov.iov_base = nlh;
-	iov.iov_len = nlh->nlmsg_len;
-
 	pthread_mutex_lock(&q->lock);
 	if (atomic_load(&q->closed)) {
 		rc = nfqueue__fail(NFQUEUE_E_CLOSED, "batch verdict on queue %u: the queue is closed",
 				   q->queue_num);
 	} else {
-		rc = send_message(q, &iov, 1);
+		/* Behind the verdicts collected so far, in the same send: one
+		 * collected for a packet this batch covers must reach the
+		 * kernel first, or the batch would overrule it. */
+		rc = make_room_locked(q, VERDICT_MSG_MAX);
+		if (!rc) {
+			append_batch_locked(q, up_to_id, verdict, set_mark, mark);
+			rc = nfqueue__flush_locked(q);
+		}
 		if (!rc)
 			mark_batch_given(q, up_to_id);
 	}
@@ -220,16 +445,14 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 
 int nfqueue__verdict_all_pending_locked(struct nfqueue_queue *q)
 {
-	char buf[128] = { 0 };
-	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, q->queue_num);
-	struct iovec iov;
+	int rc = make_room_locked(q, VERDICT_MSG_MAX);
 
-	nfq_nlmsg_verdict_put(nlh, (int)(q->last_id + PENDING_ID_SPAN), q->config.default_verdict);
-	iov.iov_base = nlh;
-	iov.iov_len = nlh->nlmsg_len;
+	if (rc)
+		return rc;
+	append_batch_locked(q, q->last_id + PENDING_ID_SPAN, q->config.default_verdict, 0, 0);
 	/* With nothing pending the kernel answers ENOENT, into a socket about
 	 * to close or into the adopter's, whose reader skips such answers. */
-	return send_message(q, &iov, 1);
+	return nfqueue__flush_locked(q);
 }
 
 bool nfqueue__covered_by_batch(struct nfqueue_queue *q, uint32_t id)
