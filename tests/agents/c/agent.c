@@ -9,10 +9,12 @@
  *   nfqueue-agent-c --queue N [--mode run|dispatch|pull] [--copy-mode M]
  *       [--copy-range N] [--max-len N] [--flags a,b] [--rcvbuf N] [--no-enobufs]
  *       [--default-verdict accept|drop] [--netns PATH] [--adopt-socket]
- *       [--batch-size N] [--plan JSON] [--payload-hex-max N]
+ *       [--batch-size N] [--plan JSON] [--payload-hex-max N] [--interruptible]
  *
  * It stops cleanly on SIGTERM or SIGINT: the handler only calls
- * nfqueue_queue_stop(), which is async-signal-safe.
+ * nfqueue_queue_stop(), which is async-signal-safe. With --interruptible
+ * it reports each SIGUSR1 (an "interrupted" event) and goes on: the
+ * handler only sets a flag, and the library's wait returns NFQUEUE_E_INTR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +53,40 @@ static void on_stop_signal(int sig)
 		(void)nfqueue_queue_stop(q);
 }
 
+/* SIGUSR1 under --interruptible: only noted here, reported by the loop. */
+static volatile sig_atomic_t usr1_arrived;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_arrived = 1;
+}
+
+static void install_usr1_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the wait must end for the loop to report it. */
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* Write "interrupted" if SIGUSR1 came since the last look. */
+static void report_interrupts(void)
+{
+	struct line l = { 0 };
+
+	if (!usr1_arrived)
+		return;
+	usr1_arrived = 0;
+	line_begin(&l, "interrupted");
+	line_str(&l, "signal", "SIGUSR1");
+	line_emit(&l);
+	free(l.buf);
+}
+
 static void install_signal_handlers(void)
 {
 	struct sigaction sa;
@@ -70,6 +106,7 @@ static void block_stop_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -141,6 +178,7 @@ struct options {
 	enum mode mode;
 	const char *plan;
 	bool adopt_socket;
+	bool interruptible;
 };
 
 /* Parse the command line into `config` (set as we go) and `opts`. */
@@ -148,7 +186,8 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 			  struct agent *a)
 {
 	enum { O_QUEUE = 256, O_MODE, O_COPY_MODE, O_COPY_RANGE, O_MAX_LEN, O_FLAGS, O_RCVBUF,
-	       O_NO_ENOBUFS, O_DEFAULT, O_NETNS, O_ADOPT, O_BATCH, O_PLAN, O_HEX };
+	       O_NO_ENOBUFS, O_DEFAULT, O_NETNS, O_ADOPT, O_BATCH, O_PLAN, O_HEX,
+	       O_INTERRUPTIBLE };
 	static const struct option long_options[] = {
 		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -164,6 +203,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 		{ "batch-size", required_argument, NULL, O_BATCH },
 		{ "plan", required_argument, NULL, O_PLAN },
 		{ "payload-hex-max", required_argument, NULL, O_HEX },
+		{ "interruptible", no_argument, NULL, O_INTERRUPTIBLE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int copy_mode = NFQUEUE_COPY_PACKET;
@@ -175,6 +215,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 	opts->mode = MODE_RUN;
 	opts->plan = NULL;
 	opts->adopt_socket = false;
+	opts->interruptible = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (c) {
@@ -244,6 +285,11 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 		case O_HEX:
 			a->hex_max = parse_number(optarg, "--payload-hex-max");
 			break;
+		case O_INTERRUPTIBLE:
+			must(nfqueue_config_set_interruptible(config, 1),
+			     "nfqueue_config_set_interruptible");
+			opts->interruptible = true;
+			break;
 		default:
 			usage_error("unknown or incomplete option %s", argv[optind - 1]);
 		}
@@ -289,11 +335,22 @@ static int adopt_socket(nfqueue_config *config)
 
 static int consume_run(struct agent *a)
 {
-	int rc = nfqueue_queue_run(a->queue, judge_packet, a);
+	for (;;) {
+		int rc = nfqueue_queue_run(a->queue, judge_packet, a);
 
-	if (rc)
-		report_error("nfqueue_queue_run", rc);
-	return rc;
+		if (rc == NFQUEUE_E_INTR) {
+			/* --interruptible: a signal ended the wait. The run
+			 * returned, so the last packet has expired. */
+			judge_use_stale(a);
+			report_interrupts();
+			if (stop_requested)
+				return 0; /* it was the stop's own signal */
+			continue;
+		}
+		if (rc)
+			report_error("nfqueue_queue_run", rc);
+		return rc;
+	}
 }
 
 /* The application's own event loop: poll the queue's fd, dispatch what is ready. */
@@ -303,10 +360,13 @@ static int consume_dispatch(struct agent *a)
 
 	while (!stop_requested) {
 		size_t handled;
-		int rc;
+		int rc, ready;
 
 		/* The timeout only bounds how late a stop is noticed. */
-		if (poll(&pfd, 1, 200) <= 0)
+		ready = poll(&pfd, 1, 200);
+
+		report_interrupts(); /* our own wait is the one a signal ends here */
+		if (ready <= 0)
 			continue;
 		rc = nfqueue_queue_dispatch(&handled, a->queue, judge_packet, a);
 		judge_use_stale(a); /* their callbacks returned: expired */
@@ -331,6 +391,12 @@ static int consume_pull(struct agent *a)
 		judge_use_stale(a); /* the last batch expired as this pull began */
 		if (rc == NFQUEUE_E_STOPPED)
 			return 0;
+		if (rc == NFQUEUE_E_INTR) {
+			report_interrupts();
+			if (stop_requested)
+				return 0;
+			continue;
+		}
 		if (rc == NFQUEUE_E_NOBUFS)
 			continue;
 		if (rc) {
@@ -339,6 +405,8 @@ static int consume_pull(struct agent *a)
 		}
 		for (i = 0; i < count; i++)
 			judge_packet(batch[i], a);
+		/* "together": the batch's verdicts, all in one call. */
+		judge_verdicts_together(a);
 	}
 }
 
@@ -367,6 +435,10 @@ int main(int argc, char **argv)
 	} else {
 		a->plan.group = 1;
 	}
+	if (a->plan.together && opts.mode != MODE_PULL)
+		usage_error("the plan's \"verdicts\": \"together\" needs --mode pull%s", "");
+	if (opts.interruptible)
+		install_usr1_handler();
 
 	rc = nfqueue_queue_open(&a->queue, (uint32_t)opts.queue_num, config);
 	nfqueue_config_free(config);
@@ -389,7 +461,7 @@ int main(int argc, char **argv)
 	case MODE_PULL: rc = consume_pull(a); break;
 	}
 	/* Before close, which would take their memory along. */
-	judge_use_stale(a);
+	judge_use_all_stale(a);
 
 	/* Close first, so the packets still held get the default verdict
 	 * from close, as the suite checks; freeing them after sends nothing. */

@@ -11,6 +11,7 @@
 
 #include <nfqueue.h>
 
+#include "json.h"
 #include "plan.h"
 
 /* A retained packet and what the plan said about it. */
@@ -19,6 +20,26 @@ struct kept {
 	const struct rule *rule;
 	long long index;
 	uint32_t id; /* noted while the handle was valid */
+	/* "expire" with late_by: the index of the packet whose handling
+	 * starts with the use of this stale handle; -1: as soon as the
+	 * packet has surely expired. */
+	long long due;
+};
+
+/* "verdicts": "together": one packet of a pulled batch whose verdict
+ * waits for the batch's one nfqueue_queue_verdict_packets() call, with
+ * its "packet" event, written once the call's outcome is known. */
+struct pending_verdict {
+	nfqueue_packet *packet;
+	const struct rule *rule;
+	struct line line;   /* the "packet" event so far */
+	uint8_t *payload;   /* the rewritten payload of the spec, or NULL */
+	size_t payload_len;
+};
+
+struct pending_list {
+	struct pending_verdict *items;
+	size_t count, cap;
 };
 
 /* A list of retained packets. */
@@ -45,6 +66,10 @@ struct agent {
 	 * they expire only at the next pull. */
 	bool stale_at_callback;
 
+	/* The plan's "verdicts": "together" (pull mode only): the batch's
+	 * verdicts so far, given in one call by judge_verdicts_together(). */
+	struct pending_list together;
+
 	pthread_t main_thread;  /* to tell which thread gave a verdict */
 	/* The thread verdicting the last "later" group, if any. */
 	pthread_t later_thread;
@@ -57,9 +82,18 @@ int judge_packet(nfqueue_packet *packet, void *agent);
 /* Wait for a "later" group still being verdicted. */
 void judge_join_later(struct agent *agent);
 
-/* Use the handles of "expire" packets, which have expired by now: read the
- * payload and try the verdict, and report both outcomes. */
+/* Use the handles of "expire" packets (without late_by), which have
+ * expired by now: read the payload and try the verdict, and report both
+ * outcomes. */
 void judge_use_stale(struct agent *agent);
+
+/* The same for every stale handle still unused (late_by included): at the
+ * end, before the queue closes. */
+void judge_use_all_stale(struct agent *agent);
+
+/* "verdicts": "together": give the pulled batch's collected verdicts in
+ * one call, then write their "packet" events and one "verdicts" event. */
+void judge_verdicts_together(struct agent *agent);
 
 /* After close: try the verdict of each "after_close" packet and report it. */
 void judge_after_close(struct agent *agent);

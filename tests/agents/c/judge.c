@@ -78,13 +78,16 @@ static bool push(struct kept_list *list, nfqueue_packet *p, const struct rule *r
 		list->cap = cap;
 	}
 	list->items[list->count++] = (struct kept){ .packet = p, .rule = r, .index = index,
-						    .id = nfqueue_packet_id(p) };
+						    .id = nfqueue_packet_id(p), .due = -1 };
 	return true;
 }
 
 /* Replace the rule's bytes in a copy of the payload, fix checksums unless
- * the rule says not to, and hand the copy to the packet. */
-static void rewrite(struct line *l, nfqueue_packet *p, const struct rule *r)
+ * the rule says not to, and hand the copy to the packet; or, with
+ * `pending` ("verdicts": "together"), to the packet's verdict spec, which
+ * carries it to the kernel with the verdict. */
+static void rewrite(struct line *l, nfqueue_packet *p, const struct rule *r,
+		    struct pending_verdict *pending)
 {
 	const uint8_t *data;
 	uint8_t *copy;
@@ -113,9 +116,15 @@ static void rewrite(struct line *l, nfqueue_packet *p, const struct rule *r)
 		rc = nfqueue_checksum_update(copy, len);
 		line_str(l, "checksum_result", result_name(rc));
 	}
+	line_hex(l, "rewritten_hex", copy, len);
+	if (pending) {
+		pending->payload = copy;
+		pending->payload_len = len;
+		line_str(l, "rewrite_result", "ok");
+		return;
+	}
 	rc = nfqueue_packet_set_payload(p, copy, len);
 	line_str(l, "rewrite_result", result_name(rc));
-	line_hex(l, "rewritten_hex", copy, len);
 	free(copy);
 }
 
@@ -150,10 +159,14 @@ static void set_payload_len(struct line *l, nfqueue_packet *p, const struct rule
 
 /* ---- "expire" and "after_close": verdicts the library must refuse ---- */
 
-void judge_use_stale(struct agent *a)
+/* Which stale handles use_stale() uses now. */
+enum stale_due { DUE_NOW, DUE_AT_INDEX, DUE_ALL };
+
+/* Use the stale handles that are due (see agent.h), and forget them. */
+static void use_stale(struct agent *a, enum stale_due which, long long index)
 {
 	struct line l = { 0 };
-	size_t i;
+	size_t i, kept = 0;
 
 	for (i = 0; i < a->stale.count; i++) {
 		struct kept *k = &a->stale.items[i];
@@ -161,6 +174,11 @@ void judge_use_stale(struct agent *a)
 		size_t len = 0;
 		int rc;
 
+		if ((which == DUE_NOW && k->due >= 0) ||
+		    (which == DUE_AT_INDEX && (k->due < 0 || k->due > index))) {
+			a->stale.items[kept++] = *k; /* not yet */
+			continue;
+		}
 		line_begin(&l, "expired");
 		line_int(&l, "index", k->index);
 		/* The id was noted while the handle was valid: asking the
@@ -175,8 +193,18 @@ void judge_use_stale(struct agent *a)
 		message_member(&l, "verdict_message", rc);
 		line_emit(&l);
 	}
-	a->stale.count = 0;
+	a->stale.count = kept;
 	free(l.buf);
+}
+
+void judge_use_stale(struct agent *a)
+{
+	use_stale(a, DUE_NOW, 0);
+}
+
+void judge_use_all_stale(struct agent *a)
+{
+	use_stale(a, DUE_ALL, 0);
 }
 
 void judge_after_close(struct agent *a)
@@ -258,11 +286,13 @@ static void start_later_group(struct agent *a)
 	job->agent = a;
 	job->group = a->later;
 	memset(&a->later, 0, sizeof(a->later));
-	/* The thread starts with SIGTERM and SIGINT blocked, so the stop
-	 * handler always runs on the main thread (see agent.c). */
+	/* The thread starts with SIGTERM, SIGINT and SIGUSR1 blocked, so
+	 * their handlers always run on the main thread, which is the one
+	 * waiting in the library (see agent.c). */
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
 	started = pthread_create(&a->later_thread, NULL, verdict_later, job);
 	pthread_sigmask(SIG_SETMASK, &previous, NULL);
@@ -317,6 +347,127 @@ static void verdict_batch_group(struct agent *a)
 	g->count = 0;
 }
 
+/* ---- "verdicts": "together": a pulled batch's verdicts in one call ---- */
+
+/* A new entry for packet `p` in the batch's list, or NULL without memory. */
+static struct pending_verdict *pending_add(struct agent *a)
+{
+	struct pending_list *list = &a->together;
+
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct pending_verdict *items = realloc(list->items, cap * sizeof(*items));
+
+		if (!items)
+			return NULL;
+		list->items = items;
+		list->cap = cap;
+	}
+	memset(&list->items[list->count], 0, sizeof(*list->items));
+	return &list->items[list->count++];
+}
+
+static void fill_spec(nfqueue_verdict_spec *spec, const struct pending_verdict *pv)
+{
+	const struct rule *r = pv->rule;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->size = sizeof(*spec);
+	spec->packet = pv->packet;
+	spec->verdict = plain_verdict(r->verdict);
+	if (r->verdict == PLAN_QUEUE) {
+		spec->flags |= NFQUEUE_SPEC_QUEUE | (r->bypass ? NFQUEUE_SPEC_BYPASS : 0);
+		spec->queue_num = r->queue_num;
+	}
+	if (r->has_mark) {
+		spec->flags |= NFQUEUE_SPEC_MARK;
+		spec->mark = r->mark;
+	}
+	if (pv->payload) {
+		spec->flags |= NFQUEUE_SPEC_PAYLOAD;
+		spec->payload = pv->payload;
+		spec->payload_len = pv->payload_len;
+	}
+}
+
+void judge_verdicts_together(struct agent *a)
+{
+	struct pending_list *t = &a->together;
+	nfqueue_verdict_spec *specs;
+	struct line l = { 0 };
+	char *ids, *message = NULL;
+	size_t i, bad = 0, used = 0;
+	int rc;
+
+	if (!t->count)
+		return;
+	specs = calloc(t->count, sizeof(*specs));
+	ids = malloc(t->count * 12 + 2);
+	if (specs && ids) {
+		for (i = 0; i < t->count; i++)
+			fill_spec(&specs[i], &t->items[i]);
+		rc = nfqueue_queue_verdict_packets(&bad, a->queue, specs, t->count);
+		if (rc)
+			message = strdup(nfqueue_last_error());
+	} else {
+		rc = NFQUEUE_E_NOMEM;
+	}
+
+	for (i = 0; i < t->count; i++) {
+		struct pending_verdict *pv = &t->items[i];
+		const struct rule *r = pv->rule;
+
+		verdict_member(&pv->line, r->verdict, r);
+		line_str(&pv->line, "result", result_name(rc));
+		if (r->has_second)
+			line_str(&pv->line, "second_result",
+				 result_name(give_verdict(pv->packet, r->second_verdict, r)));
+		line_emit(&pv->line);
+		free(pv->line.buf);
+	}
+
+	line_begin(&l, "verdicts");
+	line_int(&l, "count", (long long)t->count);
+	if (ids) {
+		ids[used++] = '[';
+		for (i = 0; i < t->count; i++)
+			used += (size_t)sprintf(ids + used, "%s%u", i ? "," : "",
+						nfqueue_packet_id(t->items[i].packet));
+		ids[used++] = ']';
+		ids[used] = '\0';
+		line_raw(&l, "ids", ids);
+	}
+	line_str(&l, "result", result_name(rc));
+	if (rc) {
+		line_int(&l, "bad_index", (long long)bad);
+		line_str(&l, "message", message ? message : "");
+	}
+	line_emit(&l);
+
+	for (i = 0; i < t->count; i++)
+		free(t->items[i].payload);
+	t->count = 0;
+	free(l.buf);
+	free(message);
+	free(ids);
+	free(specs);
+}
+
+/* ---- "release": a borrow ended early ---- */
+
+static void release_members(struct line *l, nfqueue_packet *p)
+{
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int rc = nfqueue_packet_release(p);
+
+	line_str(l, "release_result", result_name(rc));
+	message_member(l, "release_message", rc);
+	rc = nfqueue_packet_payload(&data, &len, p);
+	line_str(l, "after_release_result", result_name(rc));
+	message_member(l, "after_release_message", rc);
+}
+
 /* ---- one packet ---- */
 
 int judge_packet(nfqueue_packet *p, void *arg)
@@ -326,12 +477,15 @@ int judge_packet(nfqueue_packet *p, void *arg)
 	const uint8_t *payload = NULL;
 	size_t len = 0;
 	const struct rule *r;
+	struct pending_verdict *pending = NULL;
 	struct line l = { 0 };
 	int rc;
 
 	/* An earlier packet's callback has returned: its handle is stale. */
 	if (a->stale_at_callback)
 		judge_use_stale(a);
+	/* late_by: handles whose packets are many packets (batches) old now. */
+	use_stale(a, DUE_AT_INDEX, index);
 	(void)nfqueue_packet_payload(&payload, &len, p); /* none: no "contains" matches */
 	r = plan_match(&a->plan, index, payload, len);
 
@@ -349,19 +503,49 @@ int judge_packet(nfqueue_packet *p, void *arg)
 	report_packet(&l, p, a->hex_max);
 	thread_member(&l, a);
 
+	if (r->release) {
+		/* Ended now: it gets the default verdict, the handle expires. */
+		release_members(&l, p);
+		line_str(&l, "verdict", "none");
+		line_str(&l, "result", "ok");
+		line_emit(&l);
+		free(l.buf);
+		return 0;
+	}
+	/* "together": the verdict, mark and new payload wait for the batch's
+	 * one call; retained packets and "none" are left out of it. */
+	if (a->plan.together && r->retain == RETAIN_NO && r->verdict != PLAN_NONE) {
+		pending = pending_add(a);
+		if (!pending) {
+			line_str(&l, "result", "out_of_memory");
+			line_emit(&l);
+			free(l.buf);
+			return 0;
+		}
+		pending->packet = p;
+		pending->rule = r;
+	}
+
 	if (r->replace_from)
-		rewrite(&l, p, r);
-	/* A batch carries its mark in the batch verdict itself. */
-	if (r->has_mark && r->retain != RETAIN_BATCH)
+		rewrite(&l, p, r, pending);
+	/* A batch carries its mark in the batch verdict itself, a spec in
+	 * the spec. */
+	if (r->has_mark && r->retain != RETAIN_BATCH && !pending)
 		line_str(&l, "set_mark_result", result_name(nfqueue_packet_set_mark(p, r->mark)));
 	if (r->has_set_payload_len)
 		set_payload_len(&l, p, r);
+	if (pending) {
+		pending->line = l; /* written by judge_verdicts_together() */
+		return 0;
+	}
 
 	if (r->retain == RETAIN_EXPIRE) {
 		/* Not retained, no verdict: it expires with the default
 		 * verdict. Only its handle is kept, for judge_use_stale(). */
 		bool kept = push(&a->stale, p, r, index);
 
+		if (kept && r->has_late_by)
+			a->stale.items[a->stale.count - 1].due = index + r->late_by;
 		line_str(&l, "verdict", "expire");
 		line_str(&l, "result", kept ? "ok" : "out_of_memory");
 		line_emit(&l);
@@ -430,4 +614,6 @@ void judge_free_kept(struct agent *a)
 	/* Never retained: the library owns them, only the list is ours. */
 	free(a->stale.items);
 	memset(&a->stale, 0, sizeof(a->stale));
+	free(a->together.items); /* empty: each batch's call emptied it */
+	memset(&a->together, 0, sizeof(a->together));
 }

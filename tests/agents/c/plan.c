@@ -104,7 +104,7 @@ static int parse_rule(struct rule *r, const struct json *o, char *error, size_t 
 		static const char *const known[] = {
 			"index", "contains", "verdict", "queue_num", "bypass", "mark",
 			"replace", "fix_checksums", "second_verdict", "retain", "delay_ms",
-			"set_payload_len",
+			"set_payload_len", "release", "late_by",
 		};
 		size_t k;
 
@@ -178,6 +178,26 @@ static int parse_rule(struct rule *r, const struct json *o, char *error, size_t 
 			return -1;
 		r->has_set_payload_len = true;
 	}
+	if ((v = json_get(o, "release"))) {
+		if (v->type != JSON_BOOL)
+			FAIL("release must be true or false");
+		r->release = v->boolean;
+	}
+	if ((v = json_get(o, "late_by"))) {
+		if (parse_u32(&r->late_by, v, "late_by", error, size))
+			return -1;
+		if (r->late_by < 1)
+			FAIL("late_by must be at least 1");
+		r->has_late_by = true;
+	}
+	/* The released packet's fate is the default verdict: nothing else
+	 * may be asked of it, or the case would not say what it tests. */
+	if (r->release && (r->verdict != PLAN_NONE || r->retain != RETAIN_NO || r->has_mark ||
+			   r->replace_from || r->has_second || r->has_set_payload_len))
+		FAIL("release needs \"verdict\": \"none\" and takes no retain, mark, replace, "
+		     "second_verdict or set_payload_len");
+	if (r->has_late_by && r->retain != RETAIN_EXPIRE)
+		FAIL("late_by needs \"retain\": \"expire\"");
 	/* Both try their verdict late, to see it refused: there must be one. */
 	if ((r->retain == RETAIN_AFTER_CLOSE || r->retain == RETAIN_EXPIRE) && r->verdict == PLAN_NONE)
 		FAIL("retain \"%s\" needs a verdict to try late", retain_names[r->retain]);
@@ -190,7 +210,7 @@ int plan_parse(struct plan *plan, const char *text, char *error, size_t size)
 {
 	const char *why = NULL;
 	struct json *root = json_parse(text, &why);
-	const struct json *rules, *group;
+	const struct json *rules, *group, *verdicts;
 	size_t i;
 	int rc = -1;
 
@@ -203,6 +223,22 @@ int plan_parse(struct plan *plan, const char *text, char *error, size_t size)
 	if (root->type != JSON_OBJECT) {
 		snprintf(error, size, "--plan must be a JSON object");
 		goto out;
+	}
+	for (i = 0; i < root->count; i++) {
+		if (strcmp(root->keys[i], "group") && strcmp(root->keys[i], "rules") &&
+		    strcmp(root->keys[i], "verdicts")) {
+			snprintf(error, size, "unknown plan member \"%s\": use group, rules, verdicts",
+				 root->keys[i]);
+			goto out;
+		}
+	}
+	if ((verdicts = json_get(root, "verdicts"))) {
+		if (verdicts->type != JSON_STRING ||
+		    (strcmp(verdicts->string, "each") && strcmp(verdicts->string, "together"))) {
+			snprintf(error, size, "verdicts must be \"each\" or \"together\"");
+			goto out;
+		}
+		plan->together = !strcmp(verdicts->string, "together");
 	}
 	if ((group = json_get(root, "group"))) {
 		if (group->type != JSON_INT || group->integer < 1 || group->integer > 4096) {

@@ -52,12 +52,22 @@ struct rule {
 	uint32_t set_payload_len; /* replace the payload with this many bytes */
 	enum plan_retain retain;
 	uint32_t delay_ms; /* sleep this long in the callback before acting */
+	/* End the borrow at once (nfqueue_packet_release), then read the
+	 * payload through the released handle. */
+	bool release;
+	/* With RETAIN_EXPIRE: use the stale handle only when packet number
+	 * index + late_by starts being handled, many batches later. */
+	bool has_late_by;
+	uint32_t late_by;
 };
 
 struct plan {
 	struct rule *rules;
 	size_t count;
 	size_t group; /* packets per "later" or "batch" group */
+	/* "verdicts": "together": a pulled batch's verdicts in one call
+	 * (nfqueue_queue_verdict_packets) instead of one call per packet. */
+	bool together;
 };
 
 /* Parse the --plan JSON into *plan. Returns 0, or -1 with a reason in

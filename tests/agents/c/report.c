@@ -16,6 +16,7 @@ const char *error_name(int code)
 	case NFQUEUE_OK: return "NFQUEUE_OK";
 	case NFQUEUE_E_PERM: return "NFQUEUE_E_PERM";
 	case NFQUEUE_E_NOENT: return "NFQUEUE_E_NOENT";
+	case NFQUEUE_E_INTR: return "NFQUEUE_E_INTR";
 	case NFQUEUE_E_IO: return "NFQUEUE_E_IO";
 	case NFQUEUE_E_AGAIN: return "NFQUEUE_E_AGAIN";
 	case NFQUEUE_E_NOMEM: return "NFQUEUE_E_NOMEM";
@@ -29,6 +30,7 @@ const char *error_name(int code)
 	case NFQUEUE_E_VERDICT_GIVEN: return "NFQUEUE_E_VERDICT_GIVEN";
 	case NFQUEUE_E_EXPIRED: return "NFQUEUE_E_EXPIRED";
 	case NFQUEUE_E_STOPPED: return "NFQUEUE_E_STOPPED";
+	case NFQUEUE_E_CALLBACK: return "NFQUEUE_E_CALLBACK";
 	}
 	return "UNKNOWN";
 }
