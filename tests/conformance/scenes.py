@@ -1,6 +1,7 @@
 """Set-ups many cases share: one namespace where the UDP (or TCP) traffic
 to one port on loopback goes through an NFQUEUE rule to the agent.
 """
+import time
 from dataclasses import dataclass
 
 import traffic
@@ -56,3 +57,35 @@ def udp_data(packet_hex):
     packet = bytes.fromhex(packet_hex)
     header = (packet[0] & 15) * 4 if packet[0] >> 4 == 4 else 40
     return packet[header + 8:]
+
+
+# ---- several packets in one batch, and the kernel's view of a verdict ----
+
+# The primer's handling sleeps this long (plan rule PRIMER), and the
+# packets behind it are sent this long after it: they wait together in
+# the socket until the agent receives again.
+PRIMER_DELAY_MS = 600
+PRIMER_LEAD = 0.15
+PRIMER = {"index": 0, "delay_ms": PRIMER_DELAY_MS}
+
+
+def send_behind_primer(scene, *payloads):
+    """Send b"primer" (packet 0: make PRIMER the plan's first rule), then,
+    while the agent is busy with it, `payloads`: the agent finds them all
+    waiting at its next receive, so a pull (or a run's receive) gets them in
+    one batch, up to the batch size."""
+    scene.send(b"primer")
+    time.sleep(PRIMER_LEAD)
+    scene.send(*payloads)
+
+
+def wait_pending(ns, queue, count, within):
+    """Wait up to `within` seconds until the kernel holds `count` packets of
+    `queue` waiting for a verdict (0: every verdict reached the kernel).
+    Returns how many it held at the last look."""
+    deadline = time.monotonic() + within
+    while True:
+        pending = ns.queues().get(queue, {}).get("pending")
+        if pending == count or time.monotonic() > deadline:
+            return pending
+        time.sleep(0.02)

@@ -1,0 +1,78 @@
+"""A borrowed handle used many batches after its packet expired ("retain":
+"expire" with "late_by"): by then the library has long reused the memory
+that held it for newer packets, and the stale handle must still report
+NFQUEUE_E_EXPIRED, never read a newer packet's bytes or give it a verdict.
+
+The stale verdict is "drop" and every other packet is accepted, so a
+verdict that reached the packet now in that memory would show twice: that
+packet's own verdict would be refused (NFQUEUE_E_VERDICT_GIVEN), and the
+receiver would miss it."""
+import pytest
+
+from scenes import QUEUE, payloads, udp_data, udp_scene, wait_pending
+
+
+def late_rule(index, late_by):
+    return {"index": index, "retain": "expire", "verdict": "drop", "late_by": late_by}
+
+
+def check_late_uses(scene, stale, late_by, sent):
+    """Every packet seen once with its own verdict, each stale handle used
+    at the start of packet index + late_by and refused twice, and every
+    packet delivered (the expired ones by the default verdict, accept)."""
+    agent = scene.agent
+    packets = agent.packets(len(sent), timeout=10.0)
+    assert [udp_data(p["payload_hex"]) for p in packets] == sent, "each packet once, in order"
+    wrong = [(p["index"], p["verdict"], p["result"]) for p in packets
+             if p["index"] not in stale and (p["verdict"], p["result"]) != ("accept", "ok")]
+    assert not wrong, f"expected accept/ok for every packet but the stale ones, got {wrong}"
+    uses = agent.wait_for(lambda e: e["event"] == "expired", len(stale), what='"expired"')
+    events = agent.select()
+    for use in uses:
+        index = use["index"]
+        assert index in stale, f"an unexpected stale use {use}"
+        assert use["id"] == packets[index]["id"], use
+        for what in ("payload", "verdict"):
+            assert use[f"{what}_result"] == "NFQUEUE_E_EXPIRED", \
+                f"expected NFQUEUE_E_EXPIRED for the {what} through the stale handle, got {use}"
+            assert "expired" in use[f"{what}_message"].lower(), use
+        # Late indeed: after packet index+late_by-1 was handled, before index+late_by was.
+        at = events.index(use)
+        before = [e["index"] for e in events[:at] if e["event"] == "packet"]
+        assert max(before) == index + late_by - 1, \
+            (f"expected the handle of packet {index} used at the start of packet "
+             f"{index + late_by}, the agent had handled up to {max(before)}")
+    got = sorted(scene.receiver.expect(sent))
+    assert got == sorted(sent), (f"expected all {len(sent)} packets delivered (a stale verdict "
+                                 f"must not drop a newer packet); missing "
+                                 f"{sorted(set(sent) - set(got))}")
+    assert wait_pending(scene.ns, QUEUE, 0, 1.0) == 0
+
+
+@pytest.mark.parametrize("mode", ["run", "pull"])
+def test_handle_used_twenty_batches_late(lab, mode):
+    """One packet per batch (--batch-size 1): packets 0 and 3 are used 20
+    batches after they expired."""
+    late_by = 20
+    scene = udp_scene(lab, "--mode", mode, "--batch-size", "1", "--default-verdict", "accept",
+                      plan={"rules": [late_rule(0, late_by), late_rule(3, late_by)]})
+    sent = payloads(30)
+    scene.send(*sent)
+    check_late_uses(scene, {0, 3}, late_by, sent)
+    scene.agent.shutdown()
+
+
+@pytest.mark.parametrize("mode", ["run", "pull"])
+def test_handle_used_many_full_batches_late(lab, mode):
+    """The default batch size and a burst of 300: the uses 200 packets
+    later come at least three batches on, whatever the batches' sizes. The
+    receive buffer is set large so the burst itself loses nothing (what the
+    default buffer takes is test_tcp_flow.py's concern)."""
+    late_by = 200
+    scene = udp_scene(lab, "--mode", mode, "--default-verdict", "accept", "--rcvbuf", "8388608",
+                      "--payload-hex-max", "64",
+                      plan={"rules": [late_rule(0, late_by), late_rule(50, late_by)]})
+    sent = payloads(300)
+    scene.send(*sent)
+    check_late_uses(scene, {0, 50}, late_by, sent)
+    scene.agent.shutdown()
