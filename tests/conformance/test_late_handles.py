@@ -76,3 +76,19 @@ def test_handle_used_many_full_batches_late(lab, mode):
     scene.send(*sent)
     check_late_uses(scene, {0, 50}, late_by, sent)
     scene.agent.shutdown()
+
+
+@pytest.mark.parametrize("plan", [
+    {"rules": [{"late_by": 5}]},
+    {"rules": [{"retain": "hold", "late_by": 5}]},
+    {"rules": [], "lately": True},
+], ids=["without-retain", "with-hold", "unknown-plan-member"])
+def test_plan_the_agent_cannot_follow_is_a_usage_error(lab, plan):
+    """late_by belongs to "retain": "expire"; an unknown plan member is
+    refused, not ignored."""
+    ns = lab.namespace()
+    agent = lab.agent(ns, 1, plan=plan, ready=False)
+    error = agent.wait_error()
+    assert (error["call"], error["name"]) == ("usage", "USAGE"), \
+        f"expected a USAGE error for the plan {plan}, the agent reported {error}"
+    assert agent.wait_exit() == 64

@@ -75,3 +75,16 @@ def test_release_settles_the_packet_before_the_rest_of_its_batch(lab, default):
                              f"(the released packet keeps the default), got {got}")
     assert wait_pending(scene.ns, QUEUE, 0, SETTLED_WITHIN) == 0
     scene.agent.shutdown()
+
+
+@pytest.mark.parametrize("extra", [{"verdict": "accept"}, {"retain": "hold"}, {"mark": 3}],
+                         ids=["verdict", "retain", "mark"])
+def test_release_beside_another_action_is_a_usage_error(lab, extra):
+    """A released packet's fate is the default verdict: a rule that also
+    asks for something else is refused rather than half done."""
+    ns = lab.namespace()
+    agent = lab.agent(ns, 1, plan={"rules": [{**RELEASE, **extra}]}, ready=False)
+    error = agent.wait_error()
+    assert (error["call"], error["name"]) == ("usage", "USAGE"), \
+        f"expected a USAGE error for release with {extra}, the agent reported {error}"
+    assert agent.wait_exit() == 64
