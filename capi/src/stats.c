@@ -173,20 +173,23 @@ NFQUEUE_API int nfqueue_queue_stats(nfqueue_stats *out, nfqueue_queue *queue)
 				     "sizeof(nfqueue_stats)", out->size);
 	if (atomic_load(&queue->closed))
 		return nfqueue__fail(NFQUEUE_E_CLOSED, "queue %u is closed", queue->queue_num);
-	if (queue->proc_fd < 0)
-		return nfqueue__fail(NFQUEUE_E_NOTSUP,
-				     "the kernel publishes no /proc/net/netfilter/nfnetlink_queue "
-				     "in the queue's network namespace, so it has no counters to give");
 
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 
-	/* Under the lock, close cannot close the socket while we ask it for
-	 * its buffer size, and two readers never interleave on proc_fd. */
+	/* Under the lock, close cannot close the socket or proc_fd while we
+	 * use them (it resets proc_fd under it), and two readers never
+	 * interleave on proc_fd. */
 	pthread_mutex_lock(&queue->lock);
 	if (atomic_load(&queue->closed)) {
 		pthread_mutex_unlock(&queue->lock);
 		return nfqueue__fail(NFQUEUE_E_CLOSED, "queue %u is closed", queue->queue_num);
+	}
+	if (queue->proc_fd < 0) {
+		pthread_mutex_unlock(&queue->lock);
+		return nfqueue__fail(NFQUEUE_E_NOTSUP,
+				     "the kernel publishes no /proc/net/netfilter/nfnetlink_queue "
+				     "in the queue's network namespace, so it has no counters to give");
 	}
 	rc = read_proc_stats(&s, queue->proc_fd, queue->queue_num);
 	if (rc == 0 && s.portid != queue->portid)

@@ -3,7 +3,9 @@
  *
  * Run inside a throwaway network namespace whose loopback traffic to
  * PORT is queued to QUEUE (run-stress sets that up). A sender floods UDP
- * datagrams; one thread drives the queue with pulls, and at the same time
+ * datagrams; one thread drives the queue with pulls (verdicting some
+ * packets itself, one by one or several in one nfqueue_queue_verdict_packets(),
+ * releasing or retaining others), and at the same time
  *   - 8 workers verdict retained packets, or free them without a verdict;
  *   - a thread calls nfqueue_queue_stop(), and a signal handler does too,
  *     while the pulls wait;
@@ -22,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +61,8 @@ static atomic_uint batch_limit_id;   /* newest id of a packet not held */
 static atomic_ulong pulls, pulls_stopped;
 static atomic_ulong stops_ok, signal_stops_ok, stops_closed;
 static atomic_ulong verdicts_ok, second_verdicts, verdicts_closed, verdicts_given_first;
-static atomic_ulong frees_plain, batch_ok, stats_ok, stats_closed;
+static atomic_ulong frees_plain, releases, batch_ok, stats_ok, stats_closed;
+static atomic_ulong spec_calls_ok, spec_calls_refused;
 static atomic_bool stats_unavailable;
 static atomic_ulong unexpected;
 
@@ -233,9 +237,49 @@ static void *holder_main(void *arg)
 
 /* ---- the driving thread ---- */
 
+/* Packets of one pulled batch that get their verdicts in one call. */
+struct spec_set {
+	nfqueue_verdict_spec specs[64];
+	uint32_t seqs[64];
+	size_t n;
+};
+
+/*
+ * All of them at once. A batch verdict from the other thread may have
+ * covered one already: then the call must refuse as a whole, naming it,
+ * and send nothing, and each packet goes the one-by-one way instead.
+ */
+static void give_spec_set(struct spec_set *set)
+{
+	size_t index = SIZE_MAX;
+	int rc;
+
+	if (set->n == 0)
+		return;
+	rc = nfqueue_queue_verdict_packets(&index, queue, set->specs, set->n);
+	if (rc == 0) {
+		atomic_fetch_add(&spec_calls_ok, 1);
+		for (size_t i = 0; i < set->n; i++) {
+			atomic_fetch_add(&verdicts_ok, 1);
+			if (set->specs[i].verdict == NFQUEUE_DROP)
+				ledger_dropped(&ledger, set->seqs[i]);
+			second_verdict(set->specs[i].packet, 0);
+		}
+	} else if (rc == NFQUEUE_E_VERDICT_GIVEN && index < set->n) {
+		atomic_fetch_add(&spec_calls_refused, 1);
+		for (size_t i = 0; i < set->n; i++) {
+			first_verdict(set->specs[i].packet, set->seqs[i], set->specs[i].verdict, 0);
+			second_verdict(set->specs[i].packet, 0);
+		}
+	} else {
+		bad("nfqueue_queue_verdict_packets", rc);
+	}
+	set->n = 0;
+}
+
 /* What the driver does with one of our packets, by sequence number, so
  * every way a packet can end is taken many times. */
-static void handle(nfqueue_packet *p, uint32_t seq)
+static void handle(nfqueue_packet *p, uint32_t seq, struct spec_set *set)
 {
 	int rc;
 
@@ -262,10 +306,33 @@ static void handle(nfqueue_packet *p, uint32_t seq)
 
 	switch (seq % 10) {
 	case 5: /* verdict right here, on the borrowed packet */
-		first_verdict(p, seq, chosen_verdict(seq), 0);
-		second_verdict(p, 0);
+		if (seq % 20 == 5) {
+			first_verdict(p, seq, chosen_verdict(seq), 0);
+			second_verdict(p, 0);
+		} else { /* with others of its batch, in one call */
+			nfqueue_verdict_spec *sp = &set->specs[set->n];
+
+			memset(sp, 0, sizeof(*sp));
+			sp->size = sizeof(*sp);
+			sp->packet = p;
+			sp->verdict = chosen_verdict(seq);
+			sp->flags = seq % 3 == 0 ? NFQUEUE_SPEC_MARK : 0;
+			sp->mark = seq;
+			set->seqs[set->n++] = seq;
+		}
 		break;
-	case 6: /* nothing: the next pull gives the default verdict */
+	case 6:
+		if (seq % 20 == 6)
+			break; /* nothing: the next pull gives the default verdict */
+		/* The borrow ended now: the default verdict, and then the
+		 * handle is expired for good. */
+		rc = nfqueue_packet_release(p);
+		if (rc != 0)
+			bad("nfqueue_packet_release", rc);
+		atomic_fetch_add(&releases, 1);
+		rc = nfqueue_packet_verdict(p, NFQUEUE_DROP);
+		if (rc != NFQUEUE_E_EXPIRED)
+			bad("a verdict after release", rc);
 		break;
 	case 7: /* retained and freed at once: the default verdict */
 		rc = nfqueue_packet_retain(p);
@@ -296,6 +363,7 @@ static void *driver_main(void *arg)
 {
 	static const int timeouts[] = {-1, 0, 5, -1, 20};
 	nfqueue_packet *batch[64];
+	static struct spec_set set;
 	unsigned round = 0;
 
 	(void)arg;
@@ -311,8 +379,10 @@ static void *driver_main(void *arg)
 		}
 		if (rc == NFQUEUE_E_STOPPED) {
 			atomic_fetch_add(&pulls_stopped, 1);
-			if (atomic_load(&ending))
-				sleep_us(200); /* leave the closer a gap between pulls */
+			/* Leave the closer a gap between pulls every other time,
+			 * and none otherwise, so close also races a pull's start. */
+			if (atomic_load(&ending) && atomic_load(&pulls_stopped) % 2)
+				sleep_us(200);
 			continue;
 		}
 		if (rc != 0) {
@@ -335,9 +405,10 @@ static void *driver_main(void *arg)
 				bad("a packet that is not one of the test's", rc);
 				continue;
 			}
-			handle(batch[i], (uint32_t)seq);
-			atomic_fetch_add(&handled, 1);
+			handle(batch[i], (uint32_t)seq, &set);
 		}
+		give_spec_set(&set);
+		atomic_fetch_add(&handled, (unsigned)n);
 	}
 }
 
@@ -645,12 +716,14 @@ int main(int argc, char **argv)
 	printf("stress: %u datagrams in %.1f s: %lu pulls (%lu ended by %lu stops, %lu of them "
 	       "from a signal handler), %lu verdicts, %lu second verdicts refused, %lu first "
 	       "verdicts after a batch, %lu after the close, %lu frees without a verdict, %lu "
-	       "batch verdicts, %lu stats reads%s, close busy %lu times\n",
+	       "releases, %lu verdict_packets calls (%lu refused for a batch-verdicted packet), "
+	       "%lu batch verdicts, %lu stats reads%s, close busy %lu times\n",
 	       atomic_load(&ledger.sent), now_s() - t0, atomic_load(&pulls),
 	       atomic_load(&pulls_stopped), stops, atomic_load(&signal_stops_ok),
 	       atomic_load(&verdicts_ok), atomic_load(&second_verdicts),
 	       atomic_load(&verdicts_given_first), atomic_load(&verdicts_closed),
-	       atomic_load(&frees_plain), atomic_load(&batch_ok), atomic_load(&stats_ok),
+	       atomic_load(&frees_plain), atomic_load(&releases), atomic_load(&spec_calls_ok),
+	       atomic_load(&spec_calls_refused), atomic_load(&batch_ok), atomic_load(&stats_ok),
 	       atomic_load(&stats_unavailable) ? " (unavailable)" : "", busy);
 	ledger_free(&ledger);
 	if (failed || wrong || atomic_load(&unexpected)) {
