@@ -1,0 +1,3 @@
+module github.com/nfqueue/nfqueue/go
+
+go 1.24

@@ -1,0 +1,272 @@
+package nfqueue
+
+/*
+#include <stdlib.h>
+#include "glue.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Queue is one bound NFQUEUE queue.
+//
+// One goroutine at a time receives from a queue (Run, Recv or TryRecv; a
+// second concurrent receive gets ErrBusy), and uses the packets of that
+// receive until the next one. Stop, Close, Stats, EnobufsCount, Num, FD,
+// VerdictBatch and verdicts on retained packets may be called from any
+// goroutine at any time.
+type Queue struct {
+	// RLock: a receive, or a call on a borrowed packet; Lock: Close.
+	// So Close never runs inside one of those (C forbids it).
+	mu       sync.RWMutex
+	c        *C.nfqueue_queue // freed by the cleanup, once nothing can use it
+	num      uint32
+	batch    int
+	closing  atomic.Bool   // set first thing by Close
+	closed   chan struct{} // closed once Close has closed the C queue
+	isClosed bool          // under mu
+	// Bumped at every receive and at Close: a borrowed Packet filled by an
+	// older one no longer reads the receive slots below (they hold other
+	// packets now) and asks C instead, which reports it expired.
+	gen atomic.Uint64
+	// A stop issued for a context that ended after its receive had
+	// returned: C keeps it for the next wait, which then must not end.
+	strayStop atomic.Bool
+
+	// The receive slots, in C memory: what one pull hands out.
+	cpkts  []*C.nfqueue_packet
+	cattrs []C.nfqueue_attrs
+	cstat  []C.int
+
+	cleanup runtime.Cleanup
+}
+
+// queueMemory is what the cleanup frees: no pointer back to the Queue.
+type queueMemory struct {
+	c                   *C.nfqueue_queue
+	pkts, attrs, status unsafe.Pointer
+}
+
+func freeQueueMemory(m queueMemory) {
+	C.nfqueue_queue_free(m.c) // closes it first if Close was never called
+	C.free(m.pkts)
+	C.free(m.attrs)
+	C.free(m.status)
+}
+
+// Open binds queue num (0..QueueNumMax; a larger number is refused by
+// the library with ErrInvalid) with the options of cfg, or the library's
+// defaults when cfg is nil. It fails with ErrBusy if another socket holds
+// the queue, ErrPermission without CAP_NET_ADMIN, ErrUnsupported if the
+// kernel lacks a requested flag. Close the queue when done.
+func Open(num uint32, cfg *Config) (*Queue, error) {
+	var ccfg *C.nfqueue_config
+	if cfg == nil {
+		tmp, err := NewConfig() // only to learn the default batch size
+		if err != nil {
+			return nil, err
+		}
+		defer tmp.Close()
+		cfg = tmp
+	} else if err := cfg.ensure("nfqueue_queue_open"); err != nil {
+		return nil, err
+	}
+	ccfg = cfg.c
+	batch := int(cfg.BatchSize())
+
+	var c *C.nfqueue_queue
+	err := check("nfqueue_queue_open", func() C.int {
+		return C.nfqueue_queue_open(&c, C.uint32_t(num), ccfg)
+	})
+	runtime.KeepAlive(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := queueMemory{
+		c:      c,
+		pkts:   C.calloc(C.size_t(batch), C.size_t(unsafe.Sizeof((*C.nfqueue_packet)(nil)))),
+		attrs:  C.calloc(C.size_t(batch), C.size_t(unsafe.Sizeof(C.nfqueue_attrs{}))),
+		status: C.calloc(C.size_t(batch), C.size_t(unsafe.Sizeof(C.int(0)))),
+	}
+	if m.pkts == nil || m.attrs == nil || m.status == nil {
+		freeQueueMemory(m)
+		return nil, usageError(C.NFQUEUE_E_NOMEM, "nfqueue_queue_open", "out of memory for the receive slots")
+	}
+	q := &Queue{
+		c:      c,
+		num:    uint32(C.nfqueue_queue_num(c)),
+		batch:  batch,
+		closed: make(chan struct{}),
+		cpkts:  unsafe.Slice((**C.nfqueue_packet)(m.pkts), batch),
+		cattrs: unsafe.Slice((*C.nfqueue_attrs)(m.attrs), batch),
+		cstat:  unsafe.Slice((*C.int)(m.status), batch),
+	}
+	// A safety net: a Queue dropped without Close is closed and freed
+	// when collected. Borrowed packets refer to their Queue, so this never
+	// runs while one can still reach the C memory.
+	q.cleanup = runtime.AddCleanup(q, freeQueueMemory, m)
+	return q, nil
+}
+
+// Close gives every packet still pending the default verdict, unbinds
+// the queue and closes its socket (unless it was adopted with
+// Config.SetFD). A receive in progress (Run, Recv) is stopped and Close
+// waits for it to return; Run then returns nil, Recv an error matching
+// ErrClosed. Afterwards verdicts on retained packets return ErrClosed and
+// borrowed packets report ErrExpired; their memory lives until the Queue
+// and its packets are collected. Close is idempotent: only the first
+// call reports the library's result. Do not call it from a handler
+// while holding that handler's packet for later use.
+func (q *Queue) Close() error {
+	if q == nil {
+		return nil
+	}
+	q.closing.Store(true)
+	_ = C.nfqueue_queue_stop(q.c) // end a wait in progress; ErrClosed if already closed
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.isClosed {
+		return nil
+	}
+	q.isClosed = true
+	q.gen.Add(1)
+	err := check("nfqueue_queue_close", func() C.int { return C.nfqueue_queue_close(q.c) })
+	close(q.closed)
+	return err
+}
+
+// Num returns the queue's number.
+func (q *Queue) Num() uint32 { return q.num }
+
+// FD returns the queue's netlink socket, for poll or epoll: readable
+// means TryRecv will find packets. Borrowed: do not read from it or
+// close it. -1 once the queue is closed.
+func (q *Queue) FD() int {
+	fd := C.nfqueue_queue_fd(q.c)
+	runtime.KeepAlive(q)
+	return int(fd)
+}
+
+// Stop asks the receive in progress (Run, Recv) to return, or else the
+// next one: Run returns nil, Recv ErrStopped. One Stop ends one receive.
+// Safe from any goroutine.
+func (q *Queue) Stop() error {
+	q.strayStop.Store(false) // the stop C keeps is this one now
+	err := check("nfqueue_queue_stop", func() C.int { return C.nfqueue_queue_stop(q.c) })
+	runtime.KeepAlive(q)
+	return err
+}
+
+// stopForContext stops a wait whose context ended.
+func (q *Queue) stopForContext() {
+	C.nfqueue_queue_stop(q.c)
+	runtime.KeepAlive(q)
+}
+
+// Flush sends the verdicts collected so far (see Config.SetCoalesce) now.
+// From the receiving goroutine only.
+func (q *Queue) Flush() error {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	return check("nfqueue_queue_flush", func() C.int { return C.nfqueue_queue_flush(q.c) })
+}
+
+// VerdictBatch gives v to every pending packet whose id is upToID or
+// older, in one message. Packets that already have a verdict are not
+// touched; the others count as verdicted.
+func (q *Queue) VerdictBatch(upToID uint32, v Verdict) error {
+	return q.verdictBatch(upToID, v, 0, 0)
+}
+
+// VerdictBatchMark is VerdictBatch that also gives each packet mark.
+func (q *Queue) VerdictBatchMark(upToID uint32, v Verdict, mark uint32) error {
+	return q.verdictBatch(upToID, v, 1, mark)
+}
+
+func (q *Queue) verdictBatch(upToID uint32, v Verdict, setMark C.int, mark uint32) error {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	return check("nfqueue_queue_verdict_batch", func() C.int {
+		return C.nfqueue_queue_verdict_batch(q.c, C.uint32_t(upToID), C.int(v), setMark, C.uint32_t(mark))
+	})
+}
+
+// EnobufsCount returns how many times the kernel reported that it dropped
+// messages to this queue's socket for a full receive buffer (ENOBUFS).
+// One report covers an episode that may have lost many packets.
+func (q *Queue) EnobufsCount() uint64 {
+	n := C.nfqueue_queue_enobufs_count(q.c)
+	runtime.KeepAlive(q)
+	return uint64(n)
+}
+
+// Stats are a queue's counters: the kernel's, from
+// /proc/net/netfilter/nfnetlink_queue, and the library's.
+type Stats struct {
+	PortID       uint32 // the socket's netlink port id
+	Waiting      uint32 // packets the kernel holds for a verdict now
+	QueueDropped uint64 // dropped because the kernel queue was full
+	UserDropped  uint64 // dropped because the socket buffer was full
+	IDSequence   uint32 // the id of the newest packet queued
+	RcvBuf       uint32 // the socket's receive buffer as the kernel reports it
+	Enobufs      uint64 // EnobufsCount
+	Skipped      uint64 // datagrams or messages the library ignored as malformed
+}
+
+// Stats reads the queue's counters. ErrUnsupported where the kernel does
+// not publish them; ErrClosed after Close. Any goroutine.
+func (q *Queue) Stats() (Stats, error) {
+	var s C.nfqueue_stats
+	s.size = C.size_t(unsafe.Sizeof(s))
+	err := check("nfqueue_queue_stats", func() C.int { return C.nfqueue_queue_stats(&s, q.c) })
+	runtime.KeepAlive(q)
+	if err != nil {
+		return Stats{}, err
+	}
+	return Stats{
+		PortID:       uint32(s.portid),
+		Waiting:      uint32(s.waiting),
+		QueueDropped: uint64(s.queue_dropped),
+		UserDropped:  uint64(s.user_dropped),
+		IDSequence:   uint32(s.id_sequence),
+		RcvBuf:       uint32(s.rcvbuf),
+		Enobufs:      uint64(s.enobufs),
+		Skipped:      uint64(s.skipped),
+	}, nil
+}
+
+// CheckPermission reports whether this process may bind queues, without
+// binding one: nil, or an error matching ErrPermission that says what is
+// missing. cfg (nil: the defaults) chooses the namespace or adopted
+// socket, as for Open.
+func CheckPermission(cfg *Config) error {
+	var c *C.nfqueue_config
+	if cfg != nil {
+		if err := cfg.ensure("nfqueue_check_permission"); err != nil {
+			return err
+		}
+		c = cfg.c
+	}
+	err := check("nfqueue_check_permission", func() C.int { return C.nfqueue_check_permission(c) })
+	runtime.KeepAlive(cfg)
+	return err
+}
+
+// Version returns the version of the libnfqueue in use, "MAJOR.MINOR.PATCH".
+func Version() string { return C.GoString(C.nfqueue_version()) }
+
+// ABIVersion returns the ABI version of the libnfqueue in use.
+func ABIVersion() int { return int(C.nfqueue_abi_version()) }
+
+// HeaderVersion is the version of the nfqueue.h this package was built with.
+const HeaderVersion = C.NFQUEUE_VERSION_STRING
+
+// ClearError forgets the calling thread's last library error. Go code
+// never needs it: every error of this package carries its own message.
+// It exists so that every libnfqueue call has a Go counterpart.
+func ClearError() { C.nfqueue_clear_error() }
