@@ -6,10 +6,11 @@
  *                    None there and `result` is NFQUEUE_E_NOATTR);
  *   (data, len)      are any bytes-like object, through Py_buffer, held
  *                    for the duration of the call and released in freearg;
- *   handles          are SWIG pointer objects; the *_free functions also
- *                    clear the object they are given, so a second free or a
- *                    later call passes NULL (an error) instead of a
- *                    dangling pointer.
+ *   handles          are SWIG pointer objects for configs and queues; the
+ *                    *_free functions also clear the object they are given,
+ *                    so a second free or a later call passes NULL (an
+ *                    error) instead of a dangling pointer. Packets are
+ *                    PacketBase objects (packet.i).
  *
  * Integers use SWIG's own checks: a non-int is a TypeError, a value out of
  * the C type's range an OverflowError.
@@ -41,7 +42,14 @@
 	}
 }
 
-/* ---- attribute getters: set the value only when the status is 0 ---- */
+/* ---- packets: PacketBase objects (packet.i), None for NULL ---- */
+
+%typemap(in) nfqueue_packet *packet, const nfqueue_packet *packet {
+	if (pynfqueue_packet_arg($input, (nfqueue_packet **)&$1, "$symname") < 0)
+		SWIG_fail;
+}
+
+/* ---- attribute and config getters: set the value only when the status is 0 ---- */
 
 %typemap(in, numinputs=0) uint32_t *out (uint32_t temp = 0) {
 	$1 = &temp;
@@ -50,6 +58,44 @@
 	if (result == 0) {
 		Py_DECREF($result);
 		$result = PyLong_FromUnsignedLong(*$1);
+		if (!$result)
+			SWIG_fail;
+	}
+}
+
+%typemap(in, numinputs=0) int *out (int temp = 0) {
+	$1 = &temp;
+}
+%typemap(argout) int *out {
+	if (result == 0) {
+		Py_DECREF($result);
+		$result = PyLong_FromLong(*$1);
+		if (!$result)
+			SWIG_fail;
+	}
+}
+
+%typemap(in, numinputs=0) (int *out_mode, uint32_t *out_range) (int mode = 0, uint32_t range = 0) {
+	$1 = &mode;
+	$2 = &range;
+}
+%typemap(argout) (int *out_mode, uint32_t *out_range) {
+	if (result == 0) {
+		Py_DECREF($result);
+		$result = Py_BuildValue("(iI)", *$1, *$2);
+		if (!$result)
+			SWIG_fail;
+	}
+}
+
+/* The namespace path a config holds, or None. */
+%typemap(in, numinputs=0) const char **out (const char *text = NULL) {
+	$1 = ($1_ltype)&text;
+}
+%typemap(argout) const char **out {
+	if (result == 0) {
+		Py_DECREF($result);
+		$result = *$1 ? PyUnicode_DecodeFSDefault(*$1) : Py_NewRef(Py_None);
 		if (!$result)
 			SWIG_fail;
 	}
@@ -222,25 +268,11 @@ static PyObject *pynfqueue_queue_free(PyObject *queue)
 	Py_RETURN_NONE;
 }
 
-static PyObject *pynfqueue_packet_free(PyObject *packet)
-{
-	void *p;
-
-	if (pynfqueue_take_handle(packet, SWIGTYPE_p_nfqueue_packet, "packet_free", &p) < 0)
-		return NULL;
-	/* With the GIL held, like every call on a packet handle: a verdict
-	 * on this packet from another thread cannot be halfway through. */
-	nfqueue_packet_free((nfqueue_packet *)p);
-	Py_RETURN_NONE;
-}
 %}
 
 %ignore nfqueue_config_free;
 %ignore nfqueue_queue_free;
-%ignore nfqueue_packet_free;
 %rename(config_free) pynfqueue_config_free;
 %rename(queue_free) pynfqueue_queue_free;
-%rename(packet_free) pynfqueue_packet_free;
 PyObject *pynfqueue_config_free(PyObject *config);
 PyObject *pynfqueue_queue_free(PyObject *queue);
-PyObject *pynfqueue_packet_free(PyObject *packet);

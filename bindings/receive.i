@@ -1,85 +1,68 @@
 /*
- * receive.i - the three ways packets reach Python:
+ * receive.i - how packets reach Python, on a QueueOwner (packet.i):
  *
- *   queue_run(q, callback) -> int        blocks until stop(); 0 when stopped,
- *                                        or the callback's non-zero int
- *   queue_dispatch(q, callback) -> int   handles what is ready; the count
- *   queue_pull(q, max, timeout_ms) -> list of packet handles
+ *   queue_run(owner, callback)            nfqueue_queue_run; None once stopped
+ *   queue_dispatch(owner, callback)       nfqueue_queue_dispatch; the count
+ *   queue_pull(owner, max, timeout_ms)    nfqueue_queue_pull; a list of
+ *                                         packets ([] on timeout), None once
+ *                                         stopped
  *
- * The GIL is released while C waits for the kernel; the C callback takes
- * it back (PyGILState_Ensure) only to call the Python callable. The
- * callback receives a borrowed packet handle: valid until it returns.
- * It returns None or 0 to go on; a non-zero int ends the run (which
- * returns that int) or the dispatch. If it raises, the run ends and the
- * exception propagates out of queue_run/queue_dispatch unchanged.
+ * The GIL is released while C waits; the trampoline takes it back only to
+ * call the callable with a packet object, and ends that object's borrow
+ * when the callable returns, which is when C ends it. The callable's
+ * return value is ignored; an exception it raises ends the run (C keeps
+ * the packets not handed out yet for the next receive) and propagates.
  *
- * The C waits retry when a signal interrupts them, so Python signal
- * handlers (Ctrl+C's KeyboardInterrupt among them) run only once the
- * next packet reaches the callback; end a queue_run from a handler with
- * queue_stop(). The Pythonic layer waits in Python instead (_wakeup.py).
+ * Queues are opened interruptible: when a signal arrives during a wait, C
+ * returns NFQUEUE_E_INTR and Python's signal handlers run here at once
+ * (PyErr_CheckSignals). One that raises (KeyboardInterrupt) ends the call
+ * with its exception; otherwise the call goes on, with the rest of its
+ * timeout.
  */
 
 %{
-/* What one run or dispatch shares with its C callback. Lives on the
- * wrapper's stack: the callback runs only while the wrapper waits. */
+#include <time.h>
+
+#if PY_VERSION_HEX < 0x03090000
+#define PyObject_CallOneArg(fn, arg) PyObject_CallFunctionObjArgs((fn), (arg), NULL)
+#endif
+
+/* What one run or dispatch shares with its C callback; on the wrapper's
+ * stack, since the callback runs only while the wrapper waits. */
 struct pynfqueue_callback {
+	pynfqueue_owner *owner;
 	PyObject *callable;
+	PyThreadState *thread;                   /* saved while C runs */
 	PyObject *exc_type, *exc_value, *exc_tb; /* the callable's exception */
-	int stopped;                             /* ended by a non-zero return */
-	int value;                               /* ...which was this */
 };
-
-/* An int for C: None counts as 0; anything else must be an int that fits. */
-static int pynfqueue_callback_result(PyObject *ret, int *out)
-{
-	long v;
-
-	*out = 0;
-	if (ret == Py_None)
-		return 0;
-	if (!PyLong_Check(ret)) {
-		PyErr_Format(PyExc_TypeError, "the packet callback must return None or an int, not '%.100s'",
-			     Py_TYPE(ret)->tp_name);
-		return -1;
-	}
-	v = PyLong_AsLong(ret);
-	if (v == -1 && PyErr_Occurred())
-		return -1;
-	if (v < INT_MIN || v > INT_MAX) {
-		PyErr_Format(PyExc_OverflowError, "the packet callback returned %ld, which is not a C int", v);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
 
 static int pynfqueue_trampoline(nfqueue_packet *packet, void *userdata)
 {
 	struct pynfqueue_callback *cb = userdata;
-	PyGILState_STATE gil = PyGILState_Ensure();
-	PyObject *handle, *ret = NULL;
-	int value = 1; /* any non-zero ends the run; the wrapper sees why */
+	pynfqueue_packet *pkt;
+	PyObject *ret = NULL;
 
-	handle = SWIG_NewPointerObj(packet, SWIGTYPE_p_nfqueue_packet, 0);
-	if (handle) {
-		ret = PyObject_CallFunctionObjArgs(cb->callable, handle, NULL);
-		Py_DECREF(handle);
+	PyEval_RestoreThread(cb->thread);
+	/* A run or dispatch started: C ended the last pull's borrows. */
+	if (PyList_GET_SIZE(cb->owner->pulled))
+		pynfqueue_end_pulled(cb->owner);
+	pkt = pynfqueue_packet_wrap(cb->owner, packet);
+	if (pkt) {
+		ret = PyObject_CallOneArg(cb->callable, (PyObject *)pkt);
+		/* C ends the borrow when we return. */
+		pynfqueue_end_borrow(pkt);
+		Py_DECREF(pkt); /* a retained packet let go of is freed now */
 	}
-	if (ret && pynfqueue_callback_result(ret, &value) == 0) {
-		if (value) {
-			cb->stopped = 1;
-			cb->value = value;
-		}
-	} else {
+	if (ret)
+		Py_DECREF(ret);
+	else
 		PyErr_Fetch(&cb->exc_type, &cb->exc_value, &cb->exc_tb);
-		value = 1;
-	}
-	Py_XDECREF(ret);
-	PyGILState_Release(gil);
-	return value;
+	cb->thread = PyEval_SaveThread();
+	return ret ? 0 : 1; /* 1 ends the run; the wrapper raises the exception */
 }
 
-static int pynfqueue_callback_init(struct pynfqueue_callback *cb, PyObject *callable, const char *fn)
+static int pynfqueue_callback_init(struct pynfqueue_callback *cb, PyObject *owner,
+				   PyObject *callable, const char *fn)
 {
 	memset(cb, 0, sizeof(*cb));
 	if (!PyCallable_Check(callable)) {
@@ -87,64 +70,97 @@ static int pynfqueue_callback_init(struct pynfqueue_callback *cb, PyObject *call
 			     Py_TYPE(callable)->tp_name);
 		return -1;
 	}
+	cb->owner = pynfqueue_owner_arg(owner, fn);
+	if (!cb->owner)
+		return -1;
 	cb->callable = callable; /* borrowed: the caller's arguments hold it */
 	return 0;
 }
 
-/* After the C call: the callable's exception wins over the status it caused. */
-static int pynfqueue_callback_raised(struct pynfqueue_callback *cb)
+/* After a receive call: did C start receiving (and so end the last
+ * pull's borrows)? Not when it refused to begin. */
+static int pynfqueue_received(int rc)
 {
-	if (!cb->exc_type)
-		return 0;
-	PyErr_Restore(cb->exc_type, cb->exc_value, cb->exc_tb);
-	return 1;
+	return rc != NFQUEUE_E_BUSY && rc != NFQUEUE_E_INVAL && rc != NFQUEUE_E_CLOSED;
 }
 
-static PyObject *pynfqueue_queue_run(nfqueue_queue *queue, PyObject *callable)
+static PyObject *pynfqueue_queue_run(PyObject *owner, PyObject *callable)
 {
 	struct pynfqueue_callback cb;
+	PyObject *error = NULL;
 	int rc;
 
-	if (pynfqueue_callback_init(&cb, callable, "queue_run") < 0)
+	if (pynfqueue_callback_init(&cb, owner, callable, "queue_run") < 0)
 		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	rc = nfqueue_queue_run(queue, pynfqueue_trampoline, &cb);
-	Py_END_ALLOW_THREADS
-	if (pynfqueue_callback_raised(&cb))
-		return NULL;
-	if (cb.stopped && rc == cb.value)
-		return PyLong_FromLong(rc); /* the callback's own value, even if negative */
+	for (;;) {
+		cb.thread = PyEval_SaveThread();
+		rc = nfqueue_queue_run(cb.owner->queue, pynfqueue_trampoline, &cb);
+		PyEval_RestoreThread(cb.thread);
+		if (cb.exc_type) {
+			PyErr_Restore(cb.exc_type, cb.exc_value, cb.exc_tb);
+			return NULL;
+		}
+		if (rc == NFQUEUE_E_INTR) {
+			if (PyErr_CheckSignals() < 0)
+				return NULL;
+			continue; /* C kept its batch: go on where it left off */
+		}
+		break;
+	}
 	if (rc < 0)
-		return pynfqueue_raise_last(rc);
-	return PyLong_FromLong(rc);
+		error = pynfqueue_raise_last(rc); /* NULL, with the exception set */
+	if (pynfqueue_received(rc))
+		pynfqueue_end_pulled(cb.owner);
+	if (rc < 0)
+		return error;
+	Py_RETURN_NONE;
 }
 
-static PyObject *pynfqueue_queue_dispatch(nfqueue_queue *queue, PyObject *callable)
+static PyObject *pynfqueue_queue_dispatch(PyObject *owner, PyObject *callable)
 {
 	struct pynfqueue_callback cb;
 	size_t count = 0;
 	int rc;
 
-	if (pynfqueue_callback_init(&cb, callable, "queue_dispatch") < 0)
+	if (pynfqueue_callback_init(&cb, owner, callable, "queue_dispatch") < 0)
 		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	rc = nfqueue_queue_dispatch(&count, queue, pynfqueue_trampoline, &cb);
-	Py_END_ALLOW_THREADS
-	if (pynfqueue_callback_raised(&cb))
+	cb.thread = PyEval_SaveThread();
+	rc = nfqueue_queue_dispatch(&count, cb.owner->queue, pynfqueue_trampoline, &cb);
+	PyEval_RestoreThread(cb.thread);
+	if (cb.exc_type) {
+		PyErr_Restore(cb.exc_type, cb.exc_value, cb.exc_tb);
 		return NULL;
-	if (rc < 0 && !(cb.stopped && rc == cb.value))
-		return pynfqueue_raise_last(rc);
+	}
+	if (rc < 0) {
+		pynfqueue_raise_last(rc);
+		if (pynfqueue_received(rc))
+			pynfqueue_end_pulled(cb.owner);
+		return NULL;
+	}
+	pynfqueue_end_pulled(cb.owner);
 	return PyLong_FromSize_t(count);
 }
 
-static PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms)
+static int64_t pynfqueue_now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static PyObject *pynfqueue_queue_pull(PyObject *owner_obj, size_t max, int timeout_ms)
+{
+	pynfqueue_owner *owner = pynfqueue_owner_arg(owner_obj, "queue_pull");
 	nfqueue_packet *small[64];
 	nfqueue_packet **out = small;
+	int64_t deadline = timeout_ms < 0 ? -1 : pynfqueue_now_ms() + timeout_ms;
 	size_t count = 0, i;
 	PyObject *list = NULL;
-	int rc;
+	int rc, wait = timeout_ms;
 
+	if (!owner)
+		return NULL;
 	/* pull never returns more than the batch size: asking for more
 	 * changes nothing but the size of the array allocated here. */
 	if (max > NFQUEUE_BATCH_SIZE_MAX)
@@ -154,24 +170,45 @@ static PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int time
 		if (!out)
 			return PyErr_NoMemory();
 	}
-	Py_BEGIN_ALLOW_THREADS
-	rc = nfqueue_queue_pull(out, max, &count, queue, timeout_ms);
-	Py_END_ALLOW_THREADS
-	if (rc < 0) {
-		pynfqueue_raise_last(rc);
+	for (;;) {
+		Py_BEGIN_ALLOW_THREADS
+		rc = nfqueue_queue_pull(out, max, &count, owner->queue, wait);
+		Py_END_ALLOW_THREADS
+		if (rc != NFQUEUE_E_INTR)
+			break;
+		pynfqueue_end_pulled(owner);
+		if (PyErr_CheckSignals() < 0)
+			goto done;
+		if (deadline >= 0) {
+			int64_t left = deadline - pynfqueue_now_ms();
+
+			wait = left > 0 ? (int)left : 0;
+		}
+	}
+	if (rc == NFQUEUE_E_STOPPED) {
+		pynfqueue_end_pulled(owner);
+		list = Py_NewRef(Py_None);
 		goto done;
 	}
+	if (rc < 0) {
+		pynfqueue_raise_last(rc);
+		if (pynfqueue_received(rc))
+			pynfqueue_end_pulled(owner);
+		goto done;
+	}
+	pynfqueue_end_pulled(owner);
 	list = PyList_New((Py_ssize_t)count);
 	if (!list)
 		goto done;
 	for (i = 0; i < count; i++) {
-		PyObject *handle = SWIG_NewPointerObj(out[i], SWIGTYPE_p_nfqueue_packet, 0);
+		pynfqueue_packet *pkt = pynfqueue_packet_wrap(owner, out[i]);
 
-		if (!handle) {
+		if (!pkt || PyList_Append(owner->pulled, (PyObject *)pkt) < 0) {
+			Py_XDECREF(pkt);
 			Py_CLEAR(list);
 			goto done;
 		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, handle);
+		PyList_SET_ITEM(list, (Py_ssize_t)i, (PyObject *)pkt);
 	}
 done:
 	if (out != small)
@@ -187,6 +224,6 @@ done:
 %rename(queue_run) pynfqueue_queue_run;
 %rename(queue_dispatch) pynfqueue_queue_dispatch;
 %rename(queue_pull) pynfqueue_queue_pull;
-PyObject *pynfqueue_queue_run(nfqueue_queue *queue, PyObject *callable);
-PyObject *pynfqueue_queue_dispatch(nfqueue_queue *queue, PyObject *callable);
-PyObject *pynfqueue_queue_pull(nfqueue_queue *queue, size_t max, int timeout_ms);
+PyObject *pynfqueue_queue_run(PyObject *owner, PyObject *callable);
+PyObject *pynfqueue_queue_dispatch(PyObject *owner, PyObject *callable);
+PyObject *pynfqueue_queue_pull(PyObject *owner, size_t max, int timeout_ms);

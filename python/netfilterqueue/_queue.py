@@ -69,7 +69,7 @@ class NetfilterQueue:
         sockfd = operator.index(sockfd)
         af = c_unsigned(af, 16)
         sock = _socket.adopt_socket(sockfd) if sockfd >= 0 else _socket.open_socket()
-        if not _socket.may_configure(sock, af):
+        if not _socket.may_configure(sock):
             sock.close()
             raise OSError("Failed to bind family %s. Are you root?" % af)
         self._sock = sock
@@ -211,7 +211,7 @@ class NetfilterQueue:
                 held = weakref.ref(packet)
                 del packet
                 if held() is not None:
-                    raw._keep()
+                    raw.retain()
 
     def _close_doomed(self) -> None:
         # After unbind() has decided: a run() that saw the queue go while

@@ -11,22 +11,13 @@ from __future__ import annotations
 
 import errno
 import os
-import select
 import socket
 import struct
 
+import nfqueue
+
 NETLINK_NETFILTER = 12  # not named by Python's socket module
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux's generic value
-
-# What the capability probe sends: see may_configure().
-_NFNL_SUBSYS_QUEUE = 3
-_NFQNL_MSG_CONFIG = 2
-_NFQA_CFG_CMD = 1
-_NFQNL_CFG_CMD_PF_BIND = 3
-_NLM_F_REQUEST = 1
-_NLM_F_ACK = 4
-_NLMSG_ERROR = 2
-_PROBE_TIMEOUT_MS = 5000
 
 
 def open_socket() -> socket.socket:
@@ -61,33 +52,16 @@ def adopt_socket(sockfd: int) -> socket.socket:
     return sock
 
 
-def may_configure(sock: socket.socket, family: int) -> bool:
+def may_configure(sock: socket.socket) -> bool:
     """Whether the kernel lets this socket configure queues (CAP_NET_ADMIN
-    in the socket's network namespace), asked the way NetfilterQueue asks
-    at construction: a "bind protocol family" command. Kernels since 3.8
-    ignore the command itself, but nfnetlink still checks the capability
-    first and answers EPERM, so the answer is exactly the permission."""
-    body = struct.pack("=BBH", family & 0xFF, 0, socket.htons(0))
-    body += struct.pack("=HHBBH", 8, _NFQA_CFG_CMD, _NFQNL_CFG_CMD_PF_BIND, 0,
-                        socket.htons(family & 0xFFFF))
-    seq = 0x6E667130  # any number: we read until our answer comes
-    header = struct.pack("=IHHII", 16 + len(body), (_NFNL_SUBSYS_QUEUE << 8) | _NFQNL_MSG_CONFIG,
-                         _NLM_F_REQUEST | _NLM_F_ACK, seq, 0)
+    in the socket's network namespace), as NetfilterQueue checks at
+    construction. libnfqueue asks the kernel itself (nfqueue_check_permission),
+    so no message is built here."""
     try:
-        sock.send(header + body)
-        # The socket may be non-blocking (a caller's): poll, then read
-        # without blocking, and never wait forever.
-        poller = select.poll()
-        poller.register(sock.fileno(), select.POLLIN)
-        while poller.poll(_PROBE_TIMEOUT_MS):
-            reply = sock.recv(8192, socket.MSG_DONTWAIT)
-            if len(reply) >= 20:
-                _, kind, _, reply_seq, _ = struct.unpack_from("=IHHII", reply)
-                if kind == _NLMSG_ERROR and reply_seq == seq:
-                    return struct.unpack_from("=i", reply, 16)[0] == 0
-    except OSError:
+        nfqueue.check_permission(fd=sock.fileno())
+    except nfqueue.NfqueueError:
         return False
-    return False
+    return True
 
 
 def set_rcvbuf(sock: socket.socket, size: int) -> int:

@@ -14,6 +14,7 @@ library's own explanation of the failure as :attr:`NfqueueError.detail`.
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, NoReturn, Optional, Type
 
 from . import _nfqueue as _c
@@ -35,6 +36,8 @@ __all__ = [
     "VerdictGivenError",
     "PacketExpiredError",
     "QueueStoppedError",
+    "WaitInterruptedError",
+    "CallbackFailedError",
 ]
 
 
@@ -138,6 +141,18 @@ class QueueStoppedError(NfqueueError, RuntimeError):
     status = _c.E_STOPPED
 
 
+class WaitInterruptedError(NfqueueError, InterruptedError):
+    """A signal interrupted a wait (the Python layer runs the signal's
+    handler and goes on, or raises what the handler raised)."""
+    status = _c.E_INTR
+
+
+class CallbackFailedError(NfqueueError, RuntimeError):
+    """A C callback returned a negative value (the Python layer's never do:
+    an exception from a Python callback propagates as itself)."""
+    status = _c.E_CALLBACK
+
+
 _BY_STATUS: Dict[int, Type[NfqueueError]] = {
     cls.status: cls for cls in NfqueueError.__subclasses__() if cls.status is not None
 }
@@ -148,9 +163,43 @@ def error_class(code: int) -> Type[NfqueueError]:
     return _BY_STATUS.get(code, NfqueueError)
 
 
+# Where the C library's message names one of its own calls, the Python
+# program knows it by another name: say that one.
+_PYTHON_NAMES = {
+    "nfqueue_config_set_copy_mode": "copy_mode=/copy_range=",
+    "nfqueue_config_set_max_len": "max_len=",
+    "nfqueue_config_set_flags": "fail_open=/conntrack=/gso=/uid_gid=/secctx=",
+    "nfqueue_config_set_rcvbuf": "rcvbuf=",
+    "nfqueue_config_set_no_enobufs": "no_enobufs=",
+    "nfqueue_config_set_default_verdict": "default_verdict=",
+    "nfqueue_config_set_fd": "fd=",
+    "nfqueue_config_set_netns": "netns=",
+    "nfqueue_config_set_batch_size": "batch_size=",
+    "nfqueue_config_set_coalesce": "coalesce=",
+    "nfqueue_queue_stop": "stop",
+    "nfqueue_queue_stats": "stats",
+    "nfqueue_queue_flush": "flush",
+    "nfqueue_queue_close": "close",
+    "nfqueue_packet_retain": "retain",
+    "nfqueue_packet_release": "release",
+    "nfqueue_packet_free": "release",
+}
+_C_NAME = re.compile(r"\b(nfqueue_[a-z_]+)(\(\))?")
+
+
+def _python_name(match: "re.Match[str]") -> str:
+    name = _PYTHON_NAMES.get(match.group(1))
+    if name is None:
+        return match.group(0)
+    # A setter is an option (rcvbuf=); a call keeps its parentheses.
+    return name if name.endswith("=") or not match.group(2) else name + "()"
+
+
 def _raise_status(code: int, detail: str) -> NoReturn:
     """Called by the SWIG core when a C function returns a negative status."""
     if not detail:
         # The C library always explains; keep a message for the odd case.
         detail = _c.strerror(code)
+    elif "nfqueue_" in detail:
+        detail = _C_NAME.sub(_python_name, detail)
     raise error_class(code)(detail, code)

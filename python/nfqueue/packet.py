@@ -1,11 +1,11 @@
 """One queued packet: its metadata, its payload, and its verdict.
 
 A packet is *borrowed* when you get it: from ``Queue.run``'s callback until
-the callback returns, from iteration or ``Queue.recv`` until the next one.
-While borrowed, ``payload`` is a read-only ``memoryview`` into the receive
-buffer (no copy). A borrowed packet that expires without a verdict gets the
-queue's default verdict. ``retain()`` makes it yours: give it a verdict
-later, from any thread::
+the callback returns, from iteration or ``Queue.recv`` until the next one,
+or until you call ``release()``. While borrowed, ``payload`` is a read-only
+``memoryview`` into the receive buffer (no copy). A borrowed packet that
+expires without a verdict gets the queue's default verdict. ``retain()``
+makes it yours: give it a verdict later, from any thread::
 
     held = []
 
@@ -18,210 +18,131 @@ later, from any thread::
 
     # ... elsewhere, any time later:
     held.pop().drop()
+
+The packet's life is the C library's (libnfqueue): it decides when a
+borrow ends, gives the default verdict and frees retained packets; this
+class only asks it. All attributes cross from C in one call, on first use.
 """
 from __future__ import annotations
 
-import contextlib
-import threading
-import weakref
-from typing import TYPE_CHECKING, Any, ContextManager, Optional, Union
+from typing import Any, Optional, Union
 
 from . import _nfqueue as _c
 from . import _validate
 from .enums import Hook, Interface, SkbInfo, Verdict, Vlan
-from .errors import PacketExpiredError, QueueClosedError
-
-if TYPE_CHECKING:
-    from .queue import Queue
+from .errors import PacketExpiredError
 
 __all__ = ["Packet"]
 
 Payload = Union[bytes, bytearray, memoryview]
 
-_BORROWED = "borrowed"
-_RETAINED = "retained"
-_EXPIRED = "expired"
+# Positions in the tuple PacketBase._attrs holds (bindings/packet.i).
+(_ID, _QUEUE_NUM, _HW_PROTOCOL, _HOOK, _MARK, _TIMESTAMP, _INDEV, _OUTDEV, _PHYSINDEV,
+ _PHYSOUTDEV, _HWADDR, _UID, _GID, _SECCTX, _SKBINFO, _PRIORITY, _VLAN, _L2HDR, _CT_INFO,
+ _CT_ID, _CT_STATUS, _ORIG_LEN) = range(22)
+
+_IFINDEX = {Interface.IN: _INDEV, Interface.OUT: _OUTDEV, Interface.PHYSIN: _PHYSINDEV,
+            Interface.PHYSOUT: _PHYSOUTDEV}
+
+_ACCEPT = int(Verdict.ACCEPT)
+_DROP = int(Verdict.DROP)
 
 
-class Packet:
+def _attr(index: int, doc: str) -> Any:
+    return property(lambda self: self._attrs[index], doc=doc)
+
+
+class Packet(_c.packet_base()):  # type: ignore[misc]
     """A packet the kernel queued to us. Made by :class:`nfqueue.Queue`.
 
     Properties are ``None`` for what the kernel did not send with this
-    packet (an attribute is never reported as a made-up 0).
+    packet (an attribute is never reported as a made-up 0). Once the
+    packet expired, they raise PacketExpiredError.
     """
 
-    __slots__ = ("_handle", "_queue", "_state", "_view", "_copy", "_verdict_given",
-                 "_free", "_lock", "__weakref__")
-
-    def __init__(self, handle: Any, queue: "Queue") -> None:
-        self._handle = handle
-        self._queue = queue
-        self._state = _BORROWED
-        self._view: Optional[memoryview] = None
-        self._copy: Optional[bytes] = None
-        self._verdict_given = False
-        self._free: Optional[weakref.finalize] = None
-        # Retained packets only: verdicts and release() may come from
-        # several threads, and must not interleave.
-        self._lock: Optional[threading.Lock] = None
+    __slots__ = ()
 
     def __repr__(self) -> str:
-        if self._state == _EXPIRED:
-            return f"<nfqueue.Packet (expired) of queue {self._queue.num}>"
-        return (f"<nfqueue.Packet id={self.id} hook={self.hook.name} "
-                f"queue={self.queue_num} {self._state}>")
+        try:
+            attrs = self._attrs
+        except PacketExpiredError:
+            return f"<nfqueue.Packet (expired) of queue {self._queue_num}>"
+        state = "retained" if self._retained else "borrowed"
+        return (f"<nfqueue.Packet id={attrs[_ID]} hook={Hook(attrs[_HOOK]).name} "
+                f"queue={attrs[_QUEUE_NUM]} {state}>")
 
-    # ---- lifetime ----
-
-    def _live(self) -> Any:
-        """The C handle, or PacketExpiredError if this packet expired."""
-        if self._state == _EXPIRED:
-            raise PacketExpiredError(
-                f"packet of queue {self._queue.num} is no longer available: it expired when "
-                "its callback returned or the next batch was received; call retain() "
-                "before that to keep it",
-                _c.E_EXPIRED)
-        return self._handle
-
-    def _release_view(self) -> None:
-        """The receive buffer is about to be reused: our view of it goes,
-        so using it raises ValueError. Slices of it and buffers exported
-        from it cannot be revoked: they stay readable memory (the queue's
-        owner keeps it alive) whose contents become another packet's."""
-        view, self._view = self._view, None
-        if view is not None:
-            try:
-                view.release()
-            except BufferError:
-                pass  # exported to someone (numpy, PickleBuffer...): see above
-
-    def _expire(self, default: Verdict) -> None:
-        """The borrow ends: give the default verdict if none was given.
-
-        Called by the queue when a callback returns or the next batch is
-        received. A retained packet only loses its view of the receive
-        buffer; its own payload copy stays."""
-        self._release_view()
-        if self._state != _BORROWED:
-            return
-        # Expired first: even if the verdict below fails, the handle must
-        # never be used again (C reuses its slot).
-        handle, self._handle, self._state = self._handle, None, _EXPIRED
-        self._verdict_given = bool(_c.packet_has_verdict(handle))
-        if not self._verdict_given and not self._queue.closed:
-            _c.packet_verdict(handle, int(default))
-            self._verdict_given = True
-
-    def _keep(self) -> None:
-        """C-retain the handle so verdicts work after expiry (the drop-in
-        uses this for packets a program kept without retain())."""
-        if self._state == _BORROWED:
-            self._lock = threading.Lock()
-            _c.packet_retain(self._handle)
-            # Freed with the object: C gives it the default verdict then
-            # if it has none.
-            self._free = weakref.finalize(self, _c.packet_free, self._handle)
-            self._state = _RETAINED
+    # ---- lifetime: asked of C ----
 
     def retain(self) -> "Packet":
         """Keep this packet past its callback (or the next receive): the
         payload is copied once, and the verdict can come later from any
         thread. A retained packet that is garbage-collected without a
         verdict gets the queue's default verdict. Returns the packet."""
-        self._live()
-        self._keep()
+        _c.packet_retain(self)
         return self
 
     def release(self) -> None:
-        """Let go of a retained packet now rather than when it is garbage
-        collected: one without a verdict gets the queue's default verdict
-        (while the queue is open). The packet is expired afterwards. Does
-        nothing to a borrowed or expired packet."""
-        if self._lock is None:
-            return
-        with self._lock:
-            if self._state != _RETAINED or self._free is None:  # released already
-                return
-            self._verdict_given = bool(_c.packet_has_verdict(self._handle)) or \
-                not self._queue.closed
-            self._release_view()
-            self._free()
-            self._state = _EXPIRED
-            self._handle = None
-            self._copy = None
+        """End this packet's life now rather than when the library would:
+        one without a verdict gets the queue's default verdict at once
+        (while the queue is open). A borrowed packet's borrow ends (it
+        needs no later receive for that); a retained one is freed instead
+        of waiting for the garbage collector. The packet is expired
+        afterwards; releasing it again does nothing."""
+        if self._retained:
+            _c.packet_free(self)
+        else:
+            _c.packet_release(self)
 
     @property
     def retained(self) -> bool:
         """True once :meth:`retain` was called."""
-        return self._state == _RETAINED
+        return bool(self._retained)
 
     @property
     def expired(self) -> bool:
-        """True once a borrowed packet can no longer be used."""
-        return self._state == _EXPIRED
+        """True once the packet can no longer be used: a borrowed packet
+        whose borrow ended, or a retained one that was released."""
+        return _c.packet_status(self)[0]
 
     @property
     def verdict_given(self) -> bool:
-        """True once the packet has its verdict."""
-        if self._state == _EXPIRED:
-            return self._verdict_given
-        return bool(_c.packet_has_verdict(self._handle))
+        """True once the packet has its verdict (an expired packet got the
+        default one, if none before)."""
+        return _c.packet_status(self)[1]
 
     # ---- always present ----
 
-    @property
-    def id(self) -> int:
-        """The kernel's id for this packet, counting up from 1 per queue."""
-        return _c.packet_id(self._live())
-
-    @property
-    def queue_num(self) -> int:
-        """The queue that delivered this packet."""
-        return _c.packet_queue_num(self._live())
-
-    @property
-    def hw_protocol(self) -> int:
-        """The link-layer protocol (EtherType), e.g. 0x0800 for IPv4."""
-        return _c.packet_hw_protocol(self._live())
+    id = _attr(_ID, "The kernel's id for this packet, counting up from 1 per queue.")
+    queue_num = _attr(_QUEUE_NUM, "The queue that delivered this packet.")
+    hw_protocol = _attr(_HW_PROTOCOL,
+                        "The link-layer protocol (EtherType), e.g. 0x0800 for IPv4.")
 
     @property
     def hook(self) -> Hook:
         """The netfilter hook that queued the packet."""
-        return Hook(_c.packet_hook(self._live()))
+        return Hook(self._attrs[_HOOK])
 
     # ---- attributes the kernel may leave out ----
 
-    @property
-    def mark(self) -> Optional[int]:
-        """The mark the packet arrived with."""
-        return _c.packet_mark(self._live())
-
-    @property
-    def timestamp(self) -> Optional[float]:
-        """When the kernel received the packet, as Unix time in seconds.
-        Packets made on this host (OUTPUT, POSTROUTING) have none."""
-        stamp = _c.packet_timestamp(self._live())
-        return None if stamp is None else stamp[0] + stamp[1] / 1e6
+    mark = _attr(_MARK, "The mark the packet arrived with.")
+    timestamp = _attr(_TIMESTAMP, """When the kernel received the packet, as Unix time in
+        seconds. Packets made on this host (OUTPUT, POSTROUTING) have none.""")
 
     def ifindex(self, which: Interface) -> Optional[int]:
         """The index of one of the packet's interfaces."""
         which = _validate.member(Interface, which, "interface")
-        return _c.packet_ifindex(self._live(), int(which))
+        return self._attrs[_IFINDEX[which]]
 
     def ifname(self, which: Interface) -> Optional[str]:
         """The name of one of the packet's interfaces, resolved in the
         queue's network namespace (None if the device is gone)."""
         which = _validate.member(Interface, which, "interface")
-        return _c.packet_ifname(self._live(), int(which))
+        return _c.packet_ifname(self, int(which))
 
-    indev = property(lambda self: self.ifindex(Interface.IN),
-                     doc="Index of the interface the packet came in on.")
-    outdev = property(lambda self: self.ifindex(Interface.OUT),
-                      doc="Index of the interface the packet goes out on.")
-    physindev = property(lambda self: self.ifindex(Interface.PHYSIN),
-                         doc="Index of the bridge port the packet came in on.")
-    physoutdev = property(lambda self: self.ifindex(Interface.PHYSOUT),
-                          doc="Index of the bridge port the packet goes out on.")
+    indev = _attr(_INDEV, "Index of the interface the packet came in on.")
+    outdev = _attr(_OUTDEV, "Index of the interface the packet goes out on.")
+    physindev = _attr(_PHYSINDEV, "Index of the bridge port the packet came in on.")
+    physoutdev = _attr(_PHYSOUTDEV, "Index of the bridge port the packet goes out on.")
     indev_name = property(lambda self: self.ifname(Interface.IN),
                           doc="Name of the interface the packet came in on.")
     outdev_name = property(lambda self: self.ifname(Interface.OUT),
@@ -231,127 +152,67 @@ class Packet:
     physoutdev_name = property(lambda self: self.ifname(Interface.PHYSOUT),
                                doc="Name of the bridge port the packet goes out on.")
 
-    @property
-    def hwaddr(self) -> Optional[bytes]:
-        """The source hardware address (e.g. 6 bytes of MAC); None for
-        packets made on this host."""
-        return _c.packet_hwaddr(self._live())
-
-    @property
-    def uid(self) -> Optional[int]:
-        """User id of the local socket that owns the packet (needs uid_gid=True)."""
-        return _c.packet_uid(self._live())
-
-    @property
-    def gid(self) -> Optional[int]:
-        """Group id of the local socket that owns the packet (needs uid_gid=True)."""
-        return _c.packet_gid(self._live())
-
-    @property
-    def secctx(self) -> Optional[str]:
-        """The packet's security context (needs secctx=True and a labelling LSM)."""
-        return _c.packet_secctx(self._live())
+    hwaddr = _attr(_HWADDR, """The source hardware address (e.g. 6 bytes of MAC); None for
+        packets made on this host.""")
+    uid = _attr(_UID, "User id of the local socket that owns the packet (needs uid_gid=True).")
+    gid = _attr(_GID, "Group id of the local socket that owns the packet (needs uid_gid=True).")
+    secctx = _attr(_SECCTX,
+                   "The packet's security context (needs secctx=True and a labelling LSM).")
 
     @property
     def skbinfo(self) -> Optional[SkbInfo]:
         """Checksum and GSO state of the kernel's packet buffer."""
-        info = _c.packet_skbinfo(self._live())
+        info = self._attrs[_SKBINFO]
         return None if info is None else SkbInfo(info)
 
-    @property
-    def priority(self) -> Optional[int]:
-        """The packet's priority (skb->priority)."""
-        return _c.packet_priority(self._live())
-
-    @property
-    def orig_len(self) -> Optional[int]:
-        """The packet's length before the copy range cut it."""
-        return _c.packet_orig_len(self._live())
+    priority = _attr(_PRIORITY, "The packet's priority (skb->priority).")
+    orig_len = _attr(_ORIG_LEN, "The packet's length before the copy range cut it.")
 
     @property
     def vlan(self) -> Optional[Vlan]:
         """The VLAN tag the packet carried."""
-        tag = _c.packet_vlan(self._live())
+        tag = self._attrs[_VLAN]
         return None if tag is None else Vlan(*tag)
 
-    @property
-    def l2hdr(self) -> Optional[bytes]:
-        """The link-layer header (e.g. 14 bytes of Ethernet) on bridged and
-        forwarded packets."""
-        return _c.packet_l2hdr(self._live())
-
-    @property
-    def ct_info(self) -> Optional[int]:
-        """Conntrack state of the packet (IP_CT_*; needs conntrack=True)."""
-        return _c.packet_ct_info(self._live())
-
-    @property
-    def ct_id(self) -> Optional[int]:
-        """Id of the packet's conntrack entry (needs conntrack=True)."""
-        return _c.packet_ct_id(self._live())
-
-    @property
-    def ct_status(self) -> Optional[int]:
-        """Status bits of the packet's conntrack entry (needs conntrack=True)."""
-        return _c.packet_ct_status(self._live())
+    l2hdr = _attr(_L2HDR, """The link-layer header (e.g. 14 bytes of Ethernet) on bridged and
+        forwarded packets.""")
+    ct_info = _attr(_CT_INFO, "Conntrack state of the packet (IP_CT_*; needs conntrack=True).")
+    ct_id = _attr(_CT_ID, "Id of the packet's conntrack entry (needs conntrack=True).")
+    ct_status = _attr(_CT_STATUS,
+                      "Status bits of the packet's conntrack entry (needs conntrack=True).")
 
     @property
     def payload(self) -> Optional[Union[memoryview, bytes]]:
         """The packet from its IP header on: a read-only memoryview while
-        borrowed (valid until the packet expires), bytes once retained.
-        After a replacement payload was given, the replacement (bytes). None when the
-        queue copies metadata only. Raises PacketExpiredError once expired."""
-        handle = self._live()
-        if self._copy is not None:  # retained, or replaced
-            return self._copy
-        if self._state == _RETAINED:
-            self._copy = _c.packet_payload_bytes(handle)
-            return self._copy
-        if self._view is None:
-            self._view = _c.packet_payload(handle, self._queue._owner)
-        return self._view
+        borrowed (the same one each time; released when the packet
+        expires), bytes once retained. After a replacement payload was
+        given, the replacement (bytes). None when the queue copies
+        metadata only. Raises PacketExpiredError once expired."""
+        return _c.packet_payload(self)
 
     # ---- verdicts ----
-
-    def _exclusive(self) -> ContextManager[Any]:
-        """Held while giving a verdict: a retained packet's own lock."""
-        return self._lock if self._lock is not None else contextlib.nullcontext()
-
-    def _prepare(self, mark: Optional[int], payload: Optional[Payload]) -> Any:
-        """Check the arguments, then set the mark and payload a verdict
-        carries. Returns the C handle to give the verdict to."""
-        new_mark = _validate.mark(mark)
-        new_payload = _validate.payload(payload, _c.PAYLOAD_MAX)
-        handle = self._live()
-        if self._queue.closed:
-            raise QueueClosedError(
-                f"queue {self._queue.num} is closed: its packets can no longer get a verdict",
-                _c.E_CLOSED)
-        if new_mark is not None:
-            _c.packet_set_mark(handle, new_mark)
-        if new_payload is not None:
-            _c.packet_set_payload(handle, new_payload)
-            # From now on the payload is the replacement, as bytes: a view
-            # of C's copy of it could outlive that copy.
-            self._release_view()
-            self._copy = new_payload.tobytes()
-        return handle
 
     def verdict(self, verdict: Verdict, mark: Optional[int] = None,
                 payload: Optional[Payload] = None) -> None:
         """Give the packet its one verdict, with a new mark and a new
         payload if given (see nfqueue.checksum to fix its checksums)."""
         verdict = _validate.member(Verdict, verdict, "verdict")
-        with self._exclusive():
-            _c.packet_verdict(self._prepare(mark, payload), int(verdict))
+        if mark is None and payload is None:
+            _c.packet_verdict(self, int(verdict))
+        else:
+            _c.packet_decide(self, int(verdict), _validate.mark(mark),
+                             _validate.payload(payload, _c.PAYLOAD_MAX), -1, 0)
 
     def accept(self, mark: Optional[int] = None, payload: Optional[Payload] = None) -> None:
         """Let the packet go on."""
-        self.verdict(Verdict.ACCEPT, mark, payload)
+        if mark is None and payload is None:
+            _c.packet_verdict(self, _ACCEPT)
+        else:
+            self.verdict(Verdict.ACCEPT, mark, payload)
 
     def drop(self) -> None:
         """Discard the packet."""
-        self.verdict(Verdict.DROP)
+        _c.packet_verdict(self, _DROP)
 
     def repeat(self, mark: Optional[int] = None, payload: Optional[Payload] = None) -> None:
         """Run the packet through the same hook again (set a mark a rule
@@ -367,6 +228,7 @@ class Packet:
         """Send the packet to queue `num`. With `bypass`, accept it instead
         when no program listens on that queue."""
         num = _validate.integer("queue number", num, 0, _c.QUEUE_NUM_MAX)
-        flags = _c.QUEUE_BYPASS if bypass else 0
-        with self._exclusive():
-            _c.packet_verdict_queue(self._prepare(mark, payload), num, flags)
+        _c.packet_decide(self, 0, _validate.mark(mark),
+                         _validate.payload(payload, _c.PAYLOAD_MAX), num,
+                         _c.QUEUE_BYPASS if bypass else 0)
+

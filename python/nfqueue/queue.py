@@ -12,6 +12,7 @@ Iterator, and batches::
             packet.drop() if packet.payload[9] == 17 else packet.accept()
 
         batch = queue.recv(max_packets=32, timeout=1.0)
+        queue.verdict_packets((p, nfqueue.Verdict.ACCEPT) for p in batch)
 
 asyncio, on the running loop::
 
@@ -19,44 +20,93 @@ asyncio, on the running loop::
         with nfqueue.Queue(1) as queue:
             async for packet in queue.packets():
                 packet.accept()
+
+Every rule of a packet's life (when it expires, the default verdict, one
+receiver at a time, what a full socket buffer does, how a wait ends) is
+libnfqueue's; this class maps it onto Python. Verdicts given while a batch
+is handled reach the kernel together, in one message, before the library
+waits again (``coalesce=True``, the default).
 """
 from __future__ import annotations
 
-import collections
-import threading
-import time
+import asyncio
+import math
 import warnings
 import weakref
-from typing import (Any, AsyncIterator, Callable, Deque, Iterator, List, Optional,
-                    Union)
+from typing import (Any, AsyncIterator, Callable, Iterable, Iterator, List, NamedTuple,
+                    Optional, Tuple, Union)
 
 from . import _nfqueue as _c
 from . import _validate
-from ._wakeup import Wakeup
 from .enums import CopyMode, Verdict
-from .errors import BufferOverflowError, NfqueueError, QueueBusyError, QueueClosedError
+from .errors import NfqueueError, QueueClosedError
 from .packet import Packet
 
-__all__ = ["Queue"]
+__all__ = ["Queue", "Decision", "QueueStats"]
 
 Callback = Callable[[Packet], Any]
+Payload = Union[bytes, bytearray, memoryview]
+
+# The longest wait C takes in milliseconds (an int).
+_WAIT_MAX_MS = 0x7FFFFFFF
 
 
-def _release(handle: Any, owner: Any, wakeup: Wakeup, num: int, closed: List[bool]) -> None:
+class Decision(NamedTuple):
+    """One packet's verdict for :meth:`Queue.verdict_packets`: a plain
+    ``(packet, verdict)`` pair is one too. `mark` and `payload` travel with
+    the verdict as in :meth:`Packet.verdict`; with `queue` the packet goes
+    to that queue instead (`verdict` is then ignored; `bypass` as in
+    :meth:`Packet.queue_to`)."""
+    packet: Packet
+    verdict: Verdict = Verdict.ACCEPT
+    mark: Optional[int] = None
+    payload: Optional[Payload] = None
+    queue: Optional[int] = None
+    bypass: bool = False
+
+
+class QueueStats(NamedTuple):
+    """A queue's counters (:meth:`Queue.stats`): the kernel's, read from
+    /proc/net/netfilter/nfnetlink_queue of the queue's namespace, and the
+    library's own."""
+    portid: int         #: the socket's netlink port id
+    waiting: int        #: packets the kernel holds for a verdict now
+    queue_dropped: int  #: dropped because the kernel queue was full (see max_len)
+    user_dropped: int   #: dropped because the socket buffer was full (see rcvbuf)
+    id_sequence: int    #: the id of the newest packet queued
+    rcvbuf: int         #: the socket's receive buffer as the kernel reports it
+    enobufs: int        #: overflow episodes the kernel reported (Queue.enobufs_count)
+    skipped: int        #: malformed messages the library ignored
+
+
+def _release(handle: Any, owner: Any, num: int) -> None:
     """Finalizer: close the C queue if the program did not. Its memory goes
-    with `owner`, once no payload view needs it any more."""
-    if not closed[0]:
+    with `owner`, once no packet or payload view needs it any more."""
+    if _c.queue_fd(handle) >= 0:
         warnings.warn(f"nfqueue.Queue {num} was not closed; closing it now",
                       ResourceWarning, stacklevel=2)
-    # In a reference cycle the collector may call this before an owner's
-    # __del__ calls close(): that close must find the queue closed.
-    closed[0] = True
     try:
-        _c.queue_close(handle)
+        _c.owner_close(owner)
     except NfqueueError:
         pass  # at interpreter exit, a daemon thread may still drive it
-    wakeup.close()
     del owner  # held until now: the handle had to stay valid for the close
+
+
+def _flag(name: str, value: object) -> int:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+    return int(value)
+
+
+def _timeout_ms(timeout: Optional[float]) -> int:
+    """Seconds (None: forever) as C's milliseconds, rounded up so that a
+    wait never ends early."""
+    if timeout is None:
+        return -1
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+            not timeout >= 0:
+        _validate.invalid(f"timeout must be None or seconds >= 0, got {timeout!r}")
+    return min(_WAIT_MAX_MS, math.ceil(timeout * 1000))
 
 
 class Queue:
@@ -69,25 +119,45 @@ class Queue:
         ``CopyMode.META`` for metadata only.
     max_len
         packets the kernel holds for us before it drops (or with
-        `fail_open` accepts) new ones.
+        `fail_open` accepts) new ones (default 1024).
     fail_open, conntrack, gso, uid_gid, secctx
         kernel queue flags. A kernel without one raises NotSupportedError.
     rcvbuf
-        socket receive buffer in bytes (default: the kernel's).
+        socket receive buffer in bytes. By default the library sizes it to
+        hold a full kernel queue (`max_len` packets of `copy_range` bytes),
+        so the kernel drops for a full queue before it drops for a full
+        socket buffer.
     no_enobufs
-        do not report messages the kernel dropped for a full buffer.
+        do not let the kernel report messages it dropped for a full
+        buffer: ``enobufs_count`` then stays 0; ``stats()`` still counts them.
     default_verdict
         ``Verdict.ACCEPT`` (default) or ``Verdict.DROP``: what a packet gets
-        when it expires, is garbage-collected, or is pending at close
-        without a verdict.
+        when it expires, is released or garbage-collected, or is pending
+        at close without a verdict.
     batch_size
         packets received per call into C (1..BATCH_SIZE_MAX, 4096).
+    coalesce
+        True (default): verdicts on borrowed packets are collected and sent
+        in one message when the library is about to wait or hand control
+        back (after a batch of callbacks, once the last packet of a
+        ``recv()`` has its verdict, at the next receive, ``flush()`` or
+        close); no verdict ever waits for another packet. False: each
+        verdict is sent at once.
     fd
         an existing ``AF_NETLINK``/``NETLINK_NETFILTER`` socket to use,
         e.g. one made in another network namespace. It stays yours: close()
         does not close it.
     netns
         a network namespace to open the queue in, e.g. ``/run/netns/lab``.
+
+    A full socket buffer (the kernel dropped packets before we read them)
+    never raises: run(), recv(), iteration and packets() all count it in
+    ``enobufs_count`` and go on; ``stats()`` has the kernel's count of the
+    packets lost (``user_dropped``).
+
+    Waits (run, recv, iteration) end when a signal arrives, so Python runs
+    its handler at once (Ctrl+C raises KeyboardInterrupt there); a handler
+    that does not raise lets the wait go on.
 
     Raises QueueBusyError if another socket holds the queue,
     PermissionDeniedError without CAP_NET_ADMIN, TypeError or ValueError
@@ -99,7 +169,7 @@ class Queue:
                  fail_open: bool = False, conntrack: bool = False, gso: bool = False,
                  uid_gid: bool = False, secctx: bool = False, rcvbuf: Optional[int] = None,
                  no_enobufs: bool = False, default_verdict: Verdict = Verdict.ACCEPT,
-                 batch_size: int = 64, fd: Optional[int] = None,
+                 batch_size: int = 64, coalesce: bool = True, fd: Optional[int] = None,
                  netns: Optional[str] = None) -> None:
         num = _validate.integer("queue number", num, 0, _c.QUEUE_NUM_MAX)
         config = _c.config_new()
@@ -107,38 +177,31 @@ class Queue:
             self._configure(config, copy_mode, copy_range, max_len,
                             dict(fail_open=fail_open, conntrack=conntrack, gso=gso,
                                  uid_gid=uid_gid, secctx=secctx),
-                            rcvbuf, no_enobufs, default_verdict, batch_size, fd, netns)
-            wakeup = Wakeup()  # before the queue: nothing may fail once it is bound
-            try:
-                handle = _c.queue_open(num, config)
-            except BaseException:
-                wakeup.close()
-                raise
+                            rcvbuf, no_enobufs, default_verdict, batch_size, coalesce, fd, netns)
+            handle = _c.queue_open(num, config)
+            # Read back from C, which owns the values now.
+            default = Verdict(_c.config_get_default_verdict(config))
+            batch_size = _c.config_get_batch_size(config)
         finally:
             _c.config_free(config)
         self._handle = handle
-        # Frees the C queue when the last of this object and its payload
-        # views is gone (see queue_owner in bindings/payload.i).
-        self._owner = _c.queue_owner(handle)
+        # Frees the C queue when the last of this object, its packets and
+        # their payload views is gone (see QueueOwner in bindings/packet.i).
+        self._owner = _c.queue_owner(handle, Packet)
         self._num = num
-        self._default = Verdict(default_verdict)
-        self._batch_size = int(batch_size)  # checked by _configure
-        self._closed = [False]  # shared with the finalizer
-        self._wakeup = wakeup
-        # Packets handed out of the current batch, and those not yet.
-        self._delivered: List[Packet] = []
-        self._undelivered: Deque[Packet] = collections.deque()
-        self._driving = threading.Lock()
-        self._finalizer = weakref.finalize(self, _release, handle, self._owner, wakeup, num,
-                                           self._closed)
+        self._default = default
+        self._batch_size = batch_size
+        # The asyncio wait in progress, which stop() must wake (packets()).
+        self._waiter: Optional[Tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]] = None
+        self._finalizer = weakref.finalize(self, _release, handle, self._owner, num)
 
     @staticmethod
     def _configure(config: Any, copy_mode: CopyMode, copy_range: int,
                    max_len: Optional[int], flags: dict, rcvbuf: Optional[int],
                    no_enobufs: bool, default_verdict: Verdict, batch_size: int,
-                   fd: Optional[int], netns: Optional[str]) -> None:
-        """Check every option in Python first (TypeError, ValueError), then
-        hand it to the C config."""
+                   coalesce: bool, fd: Optional[int], netns: Optional[str]) -> None:
+        """Check every option's type in Python first (TypeError), then hand
+        it to the C config."""
         mode = _validate.member(CopyMode, copy_mode, "copy_mode")
         copy_range = _validate.integer("copy_range", copy_range, 0, 0xFFFF)
         _c.config_set_copy_mode(config, int(mode), min(copy_range, _c.PAYLOAD_MAX))
@@ -149,26 +212,29 @@ class Queue:
         for name, bit in (("fail_open", _c.FLAG_FAIL_OPEN), ("conntrack", _c.FLAG_CONNTRACK),
                           ("gso", _c.FLAG_GSO), ("uid_gid", _c.FLAG_UID_GID),
                           ("secctx", _c.FLAG_SECCTX)):
-            if not isinstance(flags[name], bool):
-                raise TypeError(f"{name} must be True or False, not {flags[name]!r}")
-            bits |= bit if flags[name] else 0
+            bits |= bit if _flag(name, flags[name]) else 0
         _c.config_set_flags(config, bits)
         if rcvbuf is not None:
             _c.config_set_rcvbuf(config, _validate.integer("rcvbuf", rcvbuf, 1, _c.RCVBUF_MAX))
-        if not isinstance(no_enobufs, bool):
-            raise TypeError(f"no_enobufs must be True or False, not {no_enobufs!r}")
-        _c.config_set_no_enobufs(config, int(no_enobufs))
+        _c.config_set_no_enobufs(config, _flag("no_enobufs", no_enobufs))
         if default_verdict not in (Verdict.ACCEPT, Verdict.DROP):
             _validate.invalid("default_verdict must be Verdict.ACCEPT or Verdict.DROP, "
                               f"got {default_verdict!r}")
         _c.config_set_default_verdict(config, int(default_verdict))
-        _c.config_set_batch_size(config, _validate.integer("batch_size", batch_size, 1, _c.BATCH_SIZE_MAX))
+        _c.config_set_batch_size(config, _validate.integer("batch_size", batch_size, 1,
+                                                           _c.BATCH_SIZE_MAX))
+        _c.config_set_coalesce(config, _flag("coalesce", coalesce))
         if fd is not None:
             _c.config_set_fd(config, _validate.integer("fd", fd, 0, 0x7FFFFFFF))
         if netns is not None:
             if not isinstance(netns, str) or not netns:
                 raise TypeError(f"netns must be a non-empty path string, not {netns!r}")
             _c.config_set_netns(config, netns)
+        # How the package waits and reports loss, whatever the options:
+        # Python's signal handlers must run during a wait, and recv()
+        # treats a full socket buffer as run() does.
+        _c.config_set_interruptible(config, 1)
+        _c.config_set_nobufs_errors(config, 0)
 
     # ---- the queue itself ----
 
@@ -189,7 +255,7 @@ class Queue:
     @property
     def closed(self) -> bool:
         """True once close() was called."""
-        return self._closed[0]
+        return _c.queue_fd(self._handle) < 0
 
     @property
     def default_verdict(self) -> Verdict:
@@ -198,8 +264,17 @@ class Queue:
 
     @property
     def enobufs_count(self) -> int:
-        """How often the kernel dropped messages for a full socket buffer."""
+        """How often the kernel reported dropping messages for a full socket
+        buffer (one report may cover many packets: see stats())."""
         return _c.queue_enobufs_count(self._open_handle())
+
+    def stats(self) -> QueueStats:
+        """The queue's counters now: packets waiting in the kernel, packets
+        it dropped for a full queue (``queue_dropped``) or a full socket
+        buffer (``user_dropped``), the buffer's real size, and more (see
+        QueueStats). Safe from any thread. NotSupportedError where the
+        kernel publishes no counters."""
+        return QueueStats(**_c.queue_stats(self._handle))
 
     def fileno(self) -> int:
         """The netlink socket, for select/poll/selectors: readable means
@@ -207,7 +282,7 @@ class Queue:
         return _c.queue_fd(self._open_handle())
 
     def _open_handle(self) -> Any:
-        if self._closed[0]:
+        if self.closed:
             raise QueueClosedError(f"queue {self._num} is closed; open a new Queue",
                                    _c.E_CLOSED)
         return self._handle
@@ -215,30 +290,28 @@ class Queue:
     def close(self) -> None:
         """Give every pending packet the default verdict, unbind the queue
         and close its socket. Idempotent. Retained packets' verdicts raise
-        QueueClosedError afterwards. Not from inside run() of this queue:
-        call stop() there, then close after run() returns."""
-        if self._closed[0]:
-            return
-        if not self._driving.acquire(blocking=False):
-            raise QueueBusyError(
-                f"queue {self._num} is being driven (run() or a receive is in progress): "
-                "call stop() and close it after that returns", _c.E_BUSY)
-        try:
-            self._expire_delivered()
-            _c.queue_close(self._handle)
-            self._undelivered.clear()  # C gave them the default verdict
-            self._closed[0] = True
-            # The wake-up pipe stays open until the finalizer: a stop()
-            # racing this close then writes into a pipe, not a reused fd.
-        finally:
-            self._driving.release()
+        QueueClosedError afterwards. Not from inside run() of this queue
+        or while another thread receives (QueueBusyError): call stop()
+        there, then close after run() returns."""
+        if not self.closed:
+            _c.owner_close(self._owner)
 
     def stop(self) -> None:
         """End run(), an iteration or a waiting recv() (which returns []).
         Safe from a signal handler and from another thread. A stop asked
-        for while nothing runs ends the next run at once."""
-        self._open_handle()
-        self._wakeup.request_stop()
+        for while nothing runs ends the next run at once; one stop ends
+        one run or wait."""
+        _c.queue_stop(self._open_handle())
+        waiter = self._waiter
+        if waiter is not None:  # packets() waits on its loop, not in C
+            loop, woken = waiter
+            loop.call_soon_threadsafe(_wake, woken)
+
+    def flush(self) -> None:
+        """Send the verdicts collected so far now (see `coalesce`): for a
+        program that holds some packets of a batch for long and wants the
+        others settled first. Only from the thread that receives."""
+        _c.queue_flush(self._open_handle())
 
     def verdict_batch(self, up_to: Union[int, Packet], verdict: Verdict = Verdict.ACCEPT,
                       mark: Optional[int] = None) -> None:
@@ -251,152 +324,108 @@ class Queue:
         _c.queue_verdict_batch(self._open_handle(), up_to_id, int(verdict),
                                int(new_mark is not None), new_mark or 0)
 
-    # ---- receiving ----
+    def verdict_packets(self, decisions: Iterable[Union[Decision, Tuple[Any, ...]]]) -> None:
+        """Give each packet its own verdict, in one message to the kernel::
 
-    def _expire_delivered(self) -> None:
-        delivered, self._delivered = self._delivered, []
-        for packet in delivered:
-            packet._expire(self._default)
+            queue.verdict_packets([(a, Verdict.ACCEPT), (b, Verdict.DROP),
+                                   Decision(c, Verdict.ACCEPT, mark=7, payload=data)])
 
-    def _take(self, limit: int, timeout: Optional[float],
-              report_overflow: bool = False) -> Optional[List[Packet]]:
-        """Up to `limit` packets, waiting up to `timeout` seconds (None:
-        until one comes). The packets handed out before expire first.
-        [] on timeout, None if stop() ended the wait. Messages the kernel
-        dropped for a full socket buffer raise BufferOverflowError only
-        with `report_overflow` (as the C pull reports them); otherwise they
-        are counted in enobufs_count and receiving goes on (as C's run)."""
-        self._expire_delivered()
-        if self._wakeup.take_stop():
-            return None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self._undelivered:
-            try:
-                handles = _c.queue_pull(self._open_handle(), self._batch_size, 0)
-            except BufferOverflowError:
-                if report_overflow:
-                    raise
-                continue
-            if handles:
-                self._undelivered.extend(Packet(h, self) for h in handles)
-                break
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                return []
-            self._wakeup.wait(self.fileno(), left)
-            if self._wakeup.take_stop():
-                return None
-        count = min(limit, len(self._undelivered))
-        self._delivered = [self._undelivered.popleft() for _ in range(count)]
-        return list(self._delivered)
+        Each item is a :class:`Decision` or a tuple of its fields
+        (``(packet, verdict)`` at least). Every decision is checked before
+        anything is sent: if one is wrong (an expired packet, a second
+        verdict, a packet named twice), nothing is sent and the error's
+        ``index`` attribute names the decision. Borrowed and retained
+        packets may be mixed."""
+        specs = []
+        for item in decisions:
+            d = item if isinstance(item, Decision) else Decision(*item)
+            if not isinstance(d.packet, Packet):
+                raise TypeError(f"a decision's packet must be an nfqueue.Packet, "
+                                f"not {type(d.packet).__name__}")
+            verdict = _validate.member(Verdict, d.verdict, "verdict")
+            queue = -1 if d.queue is None else \
+                _validate.integer("queue number", d.queue, 0, _c.QUEUE_NUM_MAX)
+            specs.append((d.packet, int(verdict), _validate.mark(d.mark),
+                          _validate.payload(d.payload, _c.PAYLOAD_MAX), queue,
+                          _flag("bypass", d.bypass)))
+        _c.queue_verdict_packets(self._open_handle(), specs)
 
-    def _drive(self) -> "_Driving":
-        return _Driving(self)
+    # ---- receiving: each call is one into C ----
 
     def recv(self, max_packets: Optional[int] = None,
              timeout: Optional[float] = None) -> List[Packet]:
-        """A batch of up to `max_packets` (default: the batch size) packets,
-        waiting up to `timeout` seconds for the first (None: as long as it
-        takes, 0: not at all). They are borrowed until the next recv,
-        iteration step or close. [] on timeout or after stop()."""
-        limit = self._batch_size if max_packets is None else \
-            _validate.integer("max_packets", max_packets, 1, 1 << 30)
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
-            _validate.invalid(f"timeout must be None or seconds >= 0, got {timeout!r}")
-        with self._drive():
-            return self._take(limit, timeout, report_overflow=True) or []
+        """A batch of up to `max_packets` (default and at most: the batch
+        size) packets, waiting up to `timeout` seconds for the first (None:
+        as long as it takes, 0: not at all). They are borrowed until the
+        next receive or close. [] on timeout or after stop(). A full socket
+        buffer does not raise: see enobufs_count and stats()."""
+        limit = self._batch_limit(max_packets)
+        got = _c.queue_pull(self._owner, limit, _timeout_ms(timeout))
+        return [] if got is None else got
+
+    def _batch_limit(self, max_packets: Optional[int]) -> int:
+        if max_packets is None:
+            return self._batch_size
+        # C hands out at most the batch size.
+        return min(self._batch_size, _validate.integer("max_packets", max_packets, 1, 1 << 30))
 
     def __iter__(self) -> Iterator[Packet]:
         """Packets one by one, each borrowed until the next is asked for.
         Ends after stop()."""
         while True:
-            with self._drive():
-                batch = self._take(1, None)
-            if batch is None:
+            got = _c.queue_pull(self._owner, 1, -1)
+            if got is None:
                 return
-            yield batch.pop()  # popped: the frame holds no packet while suspended
+            if got:
+                yield got.pop()  # popped: the frame holds no packet while suspended
 
     def run(self, callback: Callback) -> None:
         """Call `callback(packet)` for every packet until stop() is called.
-        Each packet is borrowed until its callback returns. An exception
-        from the callback, or KeyboardInterrupt, ends run() and propagates;
-        packets received but not yet handed out wait for the next run.
-        Messages the kernel dropped for a full socket buffer do not end
-        it: see enobufs_count."""
+        Each packet is borrowed until its callback returns; its return value
+        is ignored. An exception from the callback, or KeyboardInterrupt,
+        ends run() and propagates; packets received but not yet handed out
+        wait for the next receive. A full socket buffer does not end it:
+        see enobufs_count and stats()."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
-        with self._drive():
-            while True:
-                batch = self._take(self._batch_size, None)
-                if batch is None or not self._call_back(callback, batch):
-                    return
-
-    def _call_back(self, callback: Callback, batch: List[Packet]) -> bool:
-        """Hand a batch to the callback; False once stop() was called.
-        A method of its own so that no packet stays referenced from run()'s
-        frame while it waits: a retained packet the program let go of must
-        be freed (and get the default verdict) now, not at the next batch."""
-        try:
-            for index, packet in enumerate(batch):
-                try:
-                    callback(packet)
-                except BaseException:
-                    self._give_back(batch[index + 1:])
-                    raise
-                finally:
-                    packet._expire(self._default)
-                if self._wakeup.stop_requested:
-                    self._give_back(batch[index + 1:])
-                    self._wakeup.take_stop()
-                    return False
-            return True
-        finally:
-            # Each packet expired as its callback returned: the queue need
-            # not hold them, so a retained one let go is freed at once.
-            self._delivered = [p for p in self._delivered if not p.expired and not p.retained]
-
-    def _give_back(self, packets: List[Packet]) -> None:
-        """Packets of a batch the callback did not see: the next receive
-        hands them out first."""
-        self._undelivered.extendleft(reversed(packets))
-        self._delivered = [p for p in self._delivered if p not in packets]
+        _c.queue_run(self._owner, callback)
 
     async def packets(self) -> AsyncIterator[Packet]:
         """Packets one by one on the running asyncio loop (no thread): each
         is borrowed until the next is asked for, also across awaits in the
         loop's body. Ends after stop().
 
-        Verdicts are plain calls, not coroutines: each is one message to
-        the kernel, which never makes the caller wait. To decide in another
-        task, retain() the packet and give it its verdict there::
+        Verdicts are plain calls, not coroutines: none makes the caller
+        wait. To decide in another task, retain() the packet and give it
+        its verdict there::
 
             async for packet in queue.packets():
                 asyncio.create_task(judge_later(packet.retain()))
         """
+        loop = asyncio.get_running_loop()
         while True:
-            with self._drive():
-                batch = self._take(1, 0)
-            if batch is None:
+            got = _c.queue_pull(self._owner, 1, 0)
+            if got is None:
                 return
-            if batch:
-                yield batch.pop()
+            if got:
+                yield got.pop()
                 continue
-            await self._wakeup.wait_async(self.fileno())
+            await self._readable(loop)
+
+    async def _readable(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait on `loop` until the socket is readable or stop() is called
+        (C's own stop cannot wake an event loop: stop() does it here)."""
+        woken: "asyncio.Future[None]" = loop.create_future()
+        fd = self.fileno()
+        loop.add_reader(fd, _wake, woken)
+        self._waiter = (loop, woken)
+        try:
+            await woken
+        finally:
+            self._waiter = None
+            loop.remove_reader(fd)
 
 
-class _Driving:
-    """One thread receives from a queue at a time: a second one (or a call
-    from inside run's callback) gets QueueBusyError instead of a deadlock."""
-
-    def __init__(self, queue: Queue) -> None:
-        self._queue = queue
-
-    def __enter__(self) -> None:
-        if not self._queue._driving.acquire(blocking=False):
-            raise QueueBusyError(
-                f"queue {self._queue.num} is already being received from (by another "
-                "thread, or this is its own run() callback); one receiver at a time",
-                _c.E_BUSY)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._queue._driving.release()
+def _wake(woken: "asyncio.Future[None]") -> None:
+    if not woken.done():
+        woken.set_result(None)
