@@ -35,14 +35,17 @@ class BulkServer(JsonLineProcess):
         return self
 
 
-def fetch(lab, ns, addr, port):
+def fetch(lab, ns, addr, port, agent, queue_ns):
     """Download from the server at addr:port; return the client's report."""
     client = lab.track(JsonLineProcess(
         ns.argv([sys.executable, BULK, "fetch", addr, str(port), "--lifetime", str(FETCH_TIMEOUT)]),
         f"bulk client to [{addr}]:{port} in {ns.name}"))
     status = client.wait_exit(FETCH_TIMEOUT + 2)
     fetched = client.select(lambda e: e["event"] == "fetched")
-    assert status == 0 and fetched, f"the download failed:\n{client.describe()}"
+    assert status == 0 and fetched, (
+        f"expected the download of {SIZE} bytes to complete within {FETCH_TIMEOUT} s, it failed; "
+        f"the kernel's queue counters: {queue_ns.queues().get(QUEUE)}\n{client.describe()}\n"
+        f"{agent.describe()}")
     return fetched[0]
 
 
@@ -73,7 +76,7 @@ def test_tcp_download_on_loopback_loses_nothing(lab):
     queue_all_tcp(ns, "OUTPUT", "--dport", str(PORT))
     lab.track(BulkServer(ns, "127.0.0.1", PORT, SIZE)).wait_ready()
     agent = lab.agent(ns, QUEUE, "--payload-hex-max", "0")
-    fetched = fetch(lab, ns, "127.0.0.1", PORT)
+    fetched = fetch(lab, ns, "127.0.0.1", PORT, agent, ns)
     assert len(agent.all_packets()) > SIZE // 65536, "the flow went through the queue"
     check_download(fetched, agent, ns)
 
@@ -94,6 +97,6 @@ def test_tcp_download_across_a_router_loses_nothing(lab):
     queue_all_tcp(router, "FORWARD")
     lab.track(BulkServer(server, "10.91.2.2", PORT, SIZE)).wait_ready()
     agent = lab.agent(router, QUEUE, "--payload-hex-max", "0")
-    fetched = fetch(lab, client, "10.91.2.2", PORT)
+    fetched = fetch(lab, client, "10.91.2.2", PORT, agent, router)
     assert len(agent.all_packets()) > SIZE // 1500, "the flow went through the queue"
     check_download(fetched, agent, router)
