@@ -337,17 +337,12 @@ class Queue:
         ``index`` attribute names the decision. Borrowed and retained
         packets may be mixed."""
         specs = []
-        for item in decisions:
-            d = item if isinstance(item, Decision) else Decision(*item)
-            if not isinstance(d.packet, Packet):
-                raise TypeError(f"a decision's packet must be an nfqueue.Packet, "
-                                f"not {type(d.packet).__name__}")
-            verdict = _validate.member(Verdict, d.verdict, "verdict")
-            queue = -1 if d.queue is None else \
-                _validate.integer("queue number", d.queue, 0, _c.QUEUE_NUM_MAX)
-            specs.append((d.packet, int(verdict), _validate.mark(d.mark),
-                          _validate.payload(d.payload, _c.PAYLOAD_MAX), queue,
-                          _flag("bypass", d.bypass)))
+        for index, item in enumerate(decisions):
+            try:
+                specs.append(_spec(item))
+            except (TypeError, ValueError) as error:
+                error.index = index  # type: ignore[attr-defined]
+                raise
         _c.queue_verdict_packets(self._open_handle(), specs)
 
     # ---- receiving: each call is one into C ----
@@ -424,6 +419,19 @@ class Queue:
         finally:
             self._waiter = None
             loop.remove_reader(fd)
+
+
+def _spec(item: Union[Decision, Tuple[Any, ...]]) -> Tuple[Any, ...]:
+    """One decision, checked, as the SWIG core takes it (bindings/batch.i)."""
+    d = item if isinstance(item, Decision) else Decision(*item)
+    if not isinstance(d.packet, Packet):
+        raise TypeError(f"a decision's packet must be an nfqueue.Packet, "
+                        f"not {type(d.packet).__name__}")
+    verdict = _validate.member(Verdict, d.verdict, "verdict")
+    queue = -1 if d.queue is None else \
+        _validate.integer("queue number", d.queue, 0, _c.QUEUE_NUM_MAX)
+    return (d.packet, int(verdict), _validate.mark(d.mark),
+            _validate.payload(d.payload, _c.PAYLOAD_MAX), queue, _flag("bypass", d.bypass))
 
 
 def _wake(woken: "asyncio.Future[None]") -> None:

@@ -10,7 +10,7 @@ any application would.
     python agent.py --queue N [--mode run|dispatch|pull] [--copy-mode M]
         [--copy-range N] [--max-len N] [--flags a,b] [--rcvbuf N] [--no-enobufs]
         [--default-verdict accept|drop] [--netns PATH] [--adopt-socket]
-        [--batch-size N] [--plan JSON] [--payload-hex-max N]
+        [--batch-size N] [--interruptible] [--plan JSON] [--payload-hex-max N]
 
 It stops cleanly on SIGTERM or SIGINT: the handler calls Queue.stop(),
 which the package makes safe from a signal handler.
@@ -45,7 +45,8 @@ NETLINK_NETFILTER = 12
 class Stopper:
     """What SIGTERM and SIGINT do: remember the request and stop the queue.
     Python runs the handler on the main thread between bytecodes; the
-    package's waits let it run at once (they poll in Python, not in C)."""
+    package's waits let it run at once (its queues are interruptible: C
+    returns on a signal and the package runs the handler, then waits on)."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -59,6 +60,12 @@ class Stopper:
 
     def stopping(self) -> bool:
         return self.requested
+
+
+def on_sigusr1(signum: int, frame: Optional[FrameType]) -> None:
+    """--interruptible: report the signal at once, from Python's own
+    handler, which the package lets run during a wait."""
+    emit({"event": "interrupted", "signal": "SIGUSR1"})
 
 
 def usage_error(message: str) -> NoReturn:
@@ -96,8 +103,12 @@ def main(argv: List[str]) -> int:
     try:
         opts = options.parse(argv)
         rules = plan.parse(opts.plan) if opts.plan is not None else plan.Plan()
+        if rules.together and opts.mode != "pull":
+            raise plan.PlanError('"verdicts": "together" needs --mode pull')
     except (options.UsageError, plan.PlanError) as error:
         usage_error(str(error))
+    if opts.interruptible:
+        signal.signal(signal.SIGUSR1, on_sigusr1)
     adopted = adopt_socket() if opts.adopt_socket else None
     kwargs = dict(opts.queue_kwargs)
     if adopted is not None:
@@ -131,7 +142,7 @@ def main(argv: List[str]) -> int:
 
     # From here on the queue goes away: the handler must not touch it.
     stopper.queue = None
-    judge.use_stale()  # before close, which ends what they point to
+    judge.use_stale(final=True)  # before close, which ends what they point to
     judge.join_later()
     closed: Event = {"event": "closed"}
     enobufs = queue.enobufs_count

@@ -8,9 +8,8 @@
 
 Each returns 0 when a stop ended it, or 1 after reporting an "error"
 event for a receive that failed. A kernel report of lost messages
-(ENOBUFS) does not end the loop: run() and iteration count it
-(Queue.enobufs_count) and go on; recv() raises BufferOverflowError, which
-pull mode notes and goes on from. The agent reports the count at exit.
+(ENOBUFS) does not end any of them: the package counts it
+(Queue.enobufs_count) and goes on. The agent reports the count at exit.
 """
 from __future__ import annotations
 
@@ -26,7 +25,6 @@ from report import emit, error_event
 def consume_run(queue: "nfqueue.Queue", judge: Judge, stopping: Callable[[], bool]) -> int:
     # run() hands each packet to the callback; it expires when the callback
     # returns, so Judge uses stale handles at the next callback's start.
-    # Like nfqueue_queue_run(), it counts lost messages and goes on.
     try:
         queue.run(judge.on_packet)
     except nfqueue.NfqueueError as error:
@@ -41,9 +39,6 @@ def consume_pull(queue: "nfqueue.Queue", judge: Judge, stopping: Callable[[], bo
     while not stopping():
         try:
             batch = queue.recv()  # [] once stopped
-        except nfqueue.BufferOverflowError:
-            judge.use_stale()  # the last batch expired as this receive began
-            continue
         except nfqueue.NfqueueError as error:
             judge.use_stale()
             emit(error_event("nfqueue_queue_pull", error))
@@ -51,6 +46,7 @@ def consume_pull(queue: "nfqueue.Queue", judge: Judge, stopping: Callable[[], bo
         judge.use_stale()  # the last batch expired as this receive began
         for packet in batch:
             judge.on_packet(packet)
+        judge.end_batch()  # "verdicts": "together": the batch's verdicts in one call
     return 0
 
 
@@ -64,7 +60,6 @@ async def _dispatch(queue: "nfqueue.Queue", judge: Judge, stopping: Callable[[],
     # thread; each packet stays borrowed until the next one is asked for.
     # The stop signals still go through the agent's handler (signal.signal),
     # which asyncio lets run on the loop's thread.
-    # Like run(), the iteration counts lost messages and goes on.
     try:
         async for packet in queue.packets():
             # Judge uses stale handles first: this step expired the last packet.

@@ -72,8 +72,12 @@ class Judge:
         self.batch: List[Kept] = []        # "batch": filling up the next group
         self.after_close: List[Kept] = []  # "after_close": verdict tried once closed
         # "expire": packets NOT retained, whose handles are kept to be used
-        # (wrongly, on purpose) once they expired.
+        # (wrongly, on purpose) once they expired; with "late_by", only
+        # once that many more packets were received.
         self.stale: List[Kept] = []
+        # "verdicts": "together": this pulled batch's decisions, given in
+        # one call by end_batch(), with the events they complete.
+        self.together: List[tuple] = []
         self._later_thread: Optional[threading.Thread] = None
 
     def thread_label(self) -> str:
@@ -85,6 +89,7 @@ class Judge:
         """The callback of run(), and what the other modes call per packet."""
         index = self.next_index
         self.next_index += 1
+        self._use_late(index)
         if self.stale_at_callback:
             self.use_stale()  # an earlier packet's callback returned: expired
         try:
@@ -99,6 +104,15 @@ class Judge:
         event: Event = {"event": "packet", "index": index}
         report.packet_members(event, packet, self.hex_max)  # before any change
         event["thread"] = self.thread_label()
+        if rule.release:
+            # End the borrow now: the default verdict goes at once, and the
+            # handle must then report NFQUEUE_E_EXPIRED.
+            outcome(packet.release, event, "release_result", "release_message")
+            outcome(lambda: packet.payload, event, "after_release_result",
+                    "after_release_message")
+            event.update(verdict="none", result="ok")
+            emit(event)
+            return
         new_payload = self._new_payload(event, payload, rule)
 
         if rule.retain == "expire":
@@ -108,6 +122,9 @@ class Judge:
             event.update(verdict="expire", result="ok")
             emit(event)
             return
+        if rule.retain == "no" and self.plan.together and rule.verdict != "none":
+            self.together.append((packet, event, rule, new_payload))
+            return  # its event is written once end_batch() gave the verdicts
         if rule.retain == "no":
             self._verdict_now(event, packet, rule, new_payload)
             emit(event)
@@ -255,12 +272,64 @@ class Judge:
                     event, "second_result")
         emit(event)
 
+    # ---- "verdicts": "together": a pulled batch's verdicts in one call ----
+
+    def end_batch(self) -> None:
+        """After a pulled batch was handled: give every verdict the batch's
+        packets wait for in one Queue.verdict_packets call, then write the
+        "verdicts" event and the packets' own events."""
+        together, self.together = self.together, []
+        if not together:
+            return
+        assert self.queue is not None
+        decisions = []
+        for packet, _, rule, payload in together:
+            if rule.verdict == "queue":
+                decisions.append(nfqueue.Decision(packet, nfqueue.Verdict.ACCEPT, rule.mark,
+                                                  payload, rule.queue_num, rule.bypass))
+            else:
+                decisions.append(nfqueue.Decision(packet, _PLAIN[rule.verdict], rule.mark,
+                                                  payload))
+        summary: Event = {"event": "verdicts", "count": len(together),
+                          "ids": [packet.id for packet, _, _, _ in together]}
+        try:
+            self.queue.verdict_packets(decisions)
+        except nfqueue.NfqueueError as error:
+            summary.update(result=error_name(error), message=error_message(error),
+                           bad_index=getattr(error, "index", 0))
+        else:
+            summary["result"] = "ok"
+        emit(summary)
+        for packet, event, rule, payload in together:
+            event["verdict"] = rule.verdict_label()
+            event["result"] = summary["result"]
+            if payload is not None:
+                for key, _ in self._payload_keys(rule):
+                    event[key] = "ok" if key == "rewrite_result" else summary["result"]
+            if rule.second_verdict is not None:
+                outcome(lambda: give_verdict(packet, rule.second_verdict, rule),
+                        event, "second_result")
+            emit(event)
+
     # ---- "expire" and "after_close": verdicts the package must refuse ----
 
-    def use_stale(self) -> None:
+    def _use_late(self, index: int) -> None:
+        """At the start of packet `index`: use the "late_by" handles due now."""
+        due = [k for k in self.stale
+               if k.rule.late_by is not None and k.index + k.rule.late_by <= index]
+        if due:
+            self.stale = [k for k in self.stale if k not in due]
+            self._use(due)
+
+    def use_stale(self, final: bool = False) -> None:
         """Use the handles of "expire" packets, which have expired by now:
-        read the payload and try the verdict, and report both outcomes."""
-        stale, self.stale = self.stale, []
+        read the payload and try the verdict, and report both outcomes.
+        Those with "late_by" wait for their packet, unless `final`."""
+        stale = [k for k in self.stale if final or k.rule.late_by is None]
+        self.stale = [k for k in self.stale if k not in stale]
+        self._use(stale)
+
+    def _use(self, stale: List[Kept]) -> None:
         for kept in stale:
             rule = kept.rule
             event: Event = {"event": "expired", "index": kept.index, "id": kept.id}

@@ -3,6 +3,9 @@
 Each queue option becomes one keyword argument of nfqueue.Queue, the
 package's counterpart of the C config setters; an option that is not
 given is not passed, so the package's (the library's) default applies.
+--interruptible has no keyword: the package's waits always are (Python
+must run its signal handlers); the option only makes the agent handle
+SIGUSR1 (agent.py).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class Options:
     mode: str = "run"
     plan: Optional[str] = None
     adopt_socket: bool = False
+    interruptible: bool = False
     hex_max: int = 256
     # Keyword arguments for nfqueue.Queue (besides the number and fd).
     queue_kwargs: Dict[str, Any] = field(default_factory=dict)
@@ -82,6 +86,7 @@ def _parser() -> _Parser:
     p.add_argument("--default-verdict", type=_choice("--default-verdict", ("accept", "drop")))
     p.add_argument("--netns")
     p.add_argument("--adopt-socket", action="store_true")
+    p.add_argument("--interruptible", action="store_true")
     p.add_argument("--batch-size", type=_number("--batch-size"))
     p.add_argument("--plan")
     p.add_argument("--payload-hex-max", type=_number("--payload-hex-max"), default=256)
@@ -113,5 +118,6 @@ def parse(argv: List[str]) -> Options:
     if args.batch_size is not None:
         kwargs["batch_size"] = args.batch_size
     return Options(queue=args.queue, mode=args.mode, plan=args.plan,
-                   adopt_socket=args.adopt_socket, hex_max=args.payload_hex_max,
+                   adopt_socket=args.adopt_socket, interruptible=args.interruptible,
+                   hex_max=args.payload_hex_max,
                    queue_kwargs=kwargs)

@@ -39,6 +39,8 @@ class Rule:
     set_payload_len: Optional[int] = None
     retain: str = "no"
     delay_ms: int = 0
+    release: bool = False
+    late_by: Optional[int] = None
 
     def matches(self, index: int, payload: Optional[bytes]) -> bool:
         if self.index is not None and self.index != index:
@@ -62,6 +64,7 @@ ACCEPT_ALL = Rule()
 class Plan:
     rules: List[Rule] = field(default_factory=list)
     group: int = 1  # packets per "later" or "batch" group
+    together: bool = False  # "verdicts": "together": a pulled batch's verdicts in one call
 
     def match(self, index: int, payload: Optional[bytes]) -> Rule:
         """The first rule that matches packet number `index`; accept if none."""
@@ -128,6 +131,8 @@ _MEMBERS: Dict[str, Callable[[Any, str], Any]] = {
     "retain": lambda value, what: _choice(value, RETAINS, what),
     "delay_ms": _u32,
     "set_payload_len": _u32,
+    "release": _bool,
+    "late_by": _u32,
 }
 
 
@@ -153,6 +158,17 @@ def _rule(member: Any) -> Rule:
         raise PlanError(f'retain "{rule.retain}" needs a verdict to try late')
     if rule.retain == "batch" and rule.verdict in ("queue", "none"):
         raise PlanError("a batch verdict must be accept, drop, repeat or stop")
+    # A released packet's fate is the default verdict: nothing else may act on it.
+    if rule.release and (rule.verdict != "none" or rule.retain != "no" or rule.mark is not None
+                         or rule.replace_from is not None or rule.second_verdict is not None
+                         or rule.set_payload_len is not None):
+        raise PlanError('release needs "verdict": "none" and takes no retain, mark, replace, '
+                        "second_verdict or set_payload_len")
+    if rule.late_by is not None:
+        if rule.late_by < 1:
+            raise PlanError("late_by must be at least 1")
+        if rule.retain != "expire":
+            raise PlanError('late_by needs "retain": "expire"')
     return rule
 
 
@@ -164,13 +180,16 @@ def parse(text: str) -> Plan:
         raise PlanError(f"--plan is not valid JSON: {error}") from None
     if not isinstance(root, dict):
         raise PlanError("--plan must be a JSON object")
-    unknown = sorted(set(root) - {"group", "rules"})
+    unknown = sorted(set(root) - {"group", "rules", "verdicts"})
     if unknown:
         raise PlanError(f'unknown plan member "{unknown[0]}"')
+    verdicts = root.get("verdicts", "each")
+    if verdicts not in ("each", "together"):
+        raise PlanError('verdicts must be "each" or "together"')
     group = root.get("group", 1)
     if not _is_int(group) or not 1 <= group <= GROUP_MAX:
         raise PlanError(f"group must be an integer in 1..{GROUP_MAX}")
     rules = root.get("rules", [])
     if not isinstance(rules, list):
         raise PlanError("rules must be an array")
-    return Plan([_rule(member) for member in rules], group)
+    return Plan([_rule(member) for member in rules], group, verdicts == "together")

@@ -37,10 +37,15 @@ _ERROR_NAMES: Dict[type, str] = {
     nfqueue.VerdictGivenError: "NFQUEUE_E_VERDICT_GIVEN",
     nfqueue.PacketExpiredError: "NFQUEUE_E_EXPIRED",
     nfqueue.QueueStoppedError: "NFQUEUE_E_STOPPED",
+    nfqueue.WaitInterruptedError: "NFQUEUE_E_INTR",
+    nfqueue.CallbackFailedError: "NFQUEUE_E_CALLBACK",
 }
 
 # Lines from different threads (the "later" verdicts) must not interleave.
-_emit_lock = threading.Lock()
+# Reentrant: the SIGUSR1 handler emits from the main thread, perhaps while
+# that thread is inside emit() (Python runs handlers between bytecodes,
+# and each line is one write, so lines stay whole).
+_emit_lock = threading.RLock()
 
 
 def emit(event: Event) -> None:
