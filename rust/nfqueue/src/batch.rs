@@ -8,6 +8,7 @@ use std::slice;
 
 use crate::error::{check, Result};
 use crate::packet::Packet;
+use crate::queue::QueueHandle;
 use crate::verdict::{Decision, Verdict};
 use nfqueue_sys as sys;
 
@@ -108,7 +109,7 @@ impl<'q> Batch<'q> {
     /// An empty set of per-packet verdicts for packets of this batch, sent
     /// with one call by [`Verdicts::send`].
     pub fn verdicts<'a>(&self) -> Verdicts<'q, 'a> {
-        Verdicts { queue: self.queue, items: Vec::with_capacity(self.len()), _queue: PhantomData }
+        Verdicts::new(self.queue, None, self.len())
     }
 }
 
@@ -172,11 +173,18 @@ impl<'q> IntoIterator for Batch<'q> {
 /// ```
 pub struct Verdicts<'q, 'a> {
     queue: *mut sys::nfqueue_queue,
+    // Keeps the queue's handle alive when the set was made from a
+    // QueueHandle rather than a batch (whose borrow does that).
+    _keep: Option<QueueHandle>,
     items: Vec<(Packet<'q>, Decision<'a>)>,
     _queue: PhantomData<&'q mut sys::nfqueue_queue>,
 }
 
 impl<'q, 'a> Verdicts<'q, 'a> {
+    pub(crate) fn new(queue: *mut sys::nfqueue_queue, keep: Option<QueueHandle>, capacity: usize) -> Verdicts<'q, 'a> {
+        Verdicts { queue, _keep: keep, items: Vec::with_capacity(capacity), _queue: PhantomData }
+    }
+
     /// Add a packet and its decision.
     pub fn push(&mut self, packet: Packet<'q>, decision: impl Into<Decision<'a>>) {
         self.items.push((packet, decision.into()));
@@ -243,7 +251,7 @@ impl<'q, 'a> Verdicts<'q, 'a> {
         // which is alive for 'q; the payloads are borrowed for 'a, past
         // the call, which copies them.
         let rc = unsafe { sys::nfqueue_queue_verdict_packets(&mut index, self.queue, specs.as_ptr(), specs.len()) };
-        check(rc)?;
+        check(rc).map_err(|e| e.at_index(index))?;
         // Every packet has its verdict: nothing left to release.
         for (packet, _) in self.items.drain(..) {
             mem::forget(packet);

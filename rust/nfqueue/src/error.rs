@@ -105,6 +105,7 @@ pub struct Error {
     kind: ErrorKind,
     code: i32,
     message: String,
+    index: Option<usize>,
 }
 
 /// `Result<T, nfqueue::Error>`.
@@ -132,7 +133,7 @@ impl Error {
     /// An error found before the library could be asked (a Rust string
     /// that C cannot take), reported with the code C uses for it.
     pub(crate) fn with_message(code: c_int, message: String) -> Error {
-        Error { kind: ErrorKind::from_code(code), code, message }
+        Error { kind: ErrorKind::from_code(code), code, message, index: None }
     }
 
     /// What kind of failure this is.
@@ -148,6 +149,17 @@ impl Error {
     /// The library's detail message; empty where the call records none.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// For a failed [`Verdicts::send`](crate::Verdicts::send): the position
+    /// of the element the library refused.
+    pub fn index(&self) -> Option<usize> {
+        self.index
+    }
+
+    pub(crate) fn at_index(mut self, index: usize) -> Error {
+        self.index = Some(index);
+        self
     }
 
     /// The code's static English description (`nfqueue_strerror()`).

@@ -63,7 +63,7 @@ pub use batch::{Batch, IntoIter, Verdicts};
 pub use config::{check_permission, Config, CopyMode, Flags, Settings};
 pub use error::{Error, ErrorKind, Result};
 pub use packet::{OwnedPacket, Packet};
-pub use queue::{Queue, Stats, StopHandle};
+pub use queue::{Queue, QueueHandle, Stats, StopHandle};
 pub use verdict::{Decision, Verdict};
 pub use version::{abi_version, version};
 

@@ -126,6 +126,83 @@ impl StopHandle {
     }
 }
 
+/// The calls on a [`Queue`] that any thread may make while another one
+/// drives it: batch verdicts, counters, stop. Cloneable, `Send` and
+/// `Sync`; it keeps the library's handle alive, so after the queue was
+/// closed each call fails with [`ErrorKind::Closed`](crate::ErrorKind::Closed)
+/// instead of doing harm.
+#[derive(Debug, Clone)]
+pub struct QueueHandle {
+    handle: Arc<Handle>,
+}
+
+impl QueueHandle {
+    fn ptr(&self) -> *mut sys::nfqueue_queue {
+        self.handle.0.as_ptr()
+    }
+
+    /// Give `verdict` (and `mark`, if given) to every pending packet of
+    /// the queue whose id is `up_to_id` or older, borrowed or retained,
+    /// with one message; packets that have a verdict are left alone.
+    /// Only the plain verdicts: the library rejects [`Verdict::Queue`](crate::Verdict::Queue).
+    pub fn verdict_batch(&self, up_to_id: u32, verdict: crate::Verdict, mark: Option<u32>) -> Result<()> {
+        // SAFETY: any thread, concurrently with the driving one; the
+        // handle is alive while self is.
+        check(unsafe {
+            sys::nfqueue_queue_verdict_batch(
+                self.ptr(),
+                up_to_id,
+                verdict.code(),
+                c_int::from(mark.is_some()),
+                mark.unwrap_or(0),
+            )
+        })
+    }
+
+    /// See [`Queue::stats`].
+    pub fn stats(&self) -> Result<Stats> {
+        stats(self.ptr())
+    }
+
+    /// An empty set of per-packet verdicts for packets of this queue, as
+    /// [`Batch::verdicts`] gives, for when the batch is gone by the time
+    /// the set is made (its packets were taken out of it). Packets of
+    /// another queue are refused by the library when the set is sent.
+    pub fn verdicts<'q, 'a>(&self) -> crate::Verdicts<'q, 'a> {
+        crate::Verdicts::new(self.ptr(), Some(self.clone()), 0)
+    }
+
+    /// See [`Queue::enobufs_count`].
+    pub fn enobufs_count(&self) -> u64 {
+        // SAFETY: any thread; the handle is alive while self is.
+        unsafe { sys::nfqueue_queue_enobufs_count(self.ptr()) }
+    }
+
+    /// See [`StopHandle::stop`].
+    pub fn stop(&self) -> Result<()> {
+        StopHandle { handle: Arc::clone(&self.handle) }.stop()
+    }
+}
+
+fn stats(queue: *mut sys::nfqueue_queue) -> Result<Stats> {
+    // SAFETY: all-zero is a valid nfqueue_stats (integers only).
+    let mut raw: sys::nfqueue_stats = unsafe { std::mem::zeroed() };
+    raw.size = std::mem::size_of::<sys::nfqueue_stats>();
+    // SAFETY: raw is a valid out-struct with its size set; any thread;
+    // the caller keeps the handle alive.
+    check(unsafe { sys::nfqueue_queue_stats(&mut raw, queue) })?;
+    Ok(Stats {
+        portid: raw.portid,
+        waiting: raw.waiting,
+        queue_dropped: raw.queue_dropped,
+        user_dropped: raw.user_dropped,
+        id_sequence: raw.id_sequence,
+        rcvbuf: raw.rcvbuf,
+        enobufs: raw.enobufs,
+        skipped: raw.skipped,
+    })
+}
+
 /// What a callback passed to `run` or `dispatch` needs, and what it left
 /// behind: its own break value, or a panic to resume after C returned.
 struct Trampoline<F, B> {
@@ -196,6 +273,12 @@ impl Queue {
     /// A handle that stops this queue's blocking receives from any thread.
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle { handle: Arc::clone(&self.handle) }
+    }
+
+    /// A handle for the calls other threads (or a callback of
+    /// [`run`](Queue::run)) may make while this queue is driven.
+    pub fn handle(&self) -> QueueHandle {
+        QueueHandle { handle: Arc::clone(&self.handle) }
     }
 
     /// Wait for packets and return the next batch (up to the batch size).
@@ -328,21 +411,7 @@ impl Queue {
 
     /// The kernel's and the library's counters for this queue.
     pub fn stats(&self) -> Result<Stats> {
-        // SAFETY: all-zero is a valid nfqueue_stats (integers only).
-        let mut raw: sys::nfqueue_stats = unsafe { std::mem::zeroed() };
-        raw.size = std::mem::size_of::<sys::nfqueue_stats>();
-        // SAFETY: raw is a valid out-struct with its size set; any thread.
-        check(unsafe { sys::nfqueue_queue_stats(&mut raw, self.ptr()) })?;
-        Ok(Stats {
-            portid: raw.portid,
-            waiting: raw.waiting,
-            queue_dropped: raw.queue_dropped,
-            user_dropped: raw.user_dropped,
-            id_sequence: raw.id_sequence,
-            rcvbuf: raw.rcvbuf,
-            enobufs: raw.enobufs,
-            skipped: raw.skipped,
-        })
+        stats(self.ptr())
     }
 
     /// Close the queue now, reporting the library's answer (dropping it
