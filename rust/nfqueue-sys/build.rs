@@ -33,11 +33,7 @@ fn main() {
     match pkg_config::Config::new().atleast_version("1.1").probe("libnfqueue") {
         Ok(lib) => {
             let join = |paths: &[PathBuf]| {
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(":")
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":")
             };
             println!("cargo:include={}", join(&lib.include_paths));
             println!("cargo:libdir={}", join(&lib.link_paths));

@@ -56,10 +56,7 @@ fn fields<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
         .unwrap_or_else(|| panic!("bindgen emitted no struct {name}"));
     let body = &text[start..];
     let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
-    body.split(',')
-        .filter_map(|f| f.trim().strip_prefix("pub ")?.split(':').next())
-        .map(str::trim)
-        .collect()
+    body.split(',').filter_map(|f| f.trim().strip_prefix("pub ")?.split(':').next()).map(str::trim).collect()
 }
 
 fn main() {
@@ -75,7 +72,9 @@ fn main() {
             .derive_debug(false)
             .derive_copy(false)
             .use_core()
-            .raw_line("#[allow(unused_imports)] use nfqueue_sys::{nfqueue_config, nfqueue_queue, nfqueue_packet};");
+            .raw_line(
+                "#[allow(unused_imports)] use nfqueue_sys::{nfqueue_config, nfqueue_queue, nfqueue_packet};",
+            );
         for name in OPAQUE {
             builder = builder.blocklist_type(name);
         }
@@ -111,13 +110,11 @@ fn write_checks(generated: &str, layouts: &str, path: &Path) {
     for (name, _) in items(generated, "fn") {
         writeln!(s, "    \"{name}\",").unwrap();
     }
-    s.push_str("];\n\n#[allow(unused_variables)]\npub fn functions_have_the_header_signatures(which: bool) {\n");
+    s.push_str(
+        "];\n\n#[allow(unused_variables)]\npub fn functions_have_the_header_signatures(which: bool) {\n",
+    );
     for (name, _) in items(generated, "fn") {
-        writeln!(
-            s,
-            "    let _f = if which {{ nfqueue_sys::{name} }} else {{ generated::{name} }};"
-        )
-        .unwrap();
+        writeln!(s, "    let _f = if which {{ nfqueue_sys::{name} }} else {{ generated::{name} }};").unwrap();
     }
     s.push_str("}\n\n");
 
@@ -125,11 +122,7 @@ fn write_checks(generated: &str, layouts: &str, path: &Path) {
     // function from one to the other only compiles when they are the same type.
     s.push_str("pub fn type_aliases_are_the_same_types() {\n");
     for (name, _) in items(generated, "type") {
-        writeln!(
-            s,
-            "    let _: fn(generated::{name}) -> nfqueue_sys::{name} = |x| x;"
-        )
-        .unwrap();
+        writeln!(s, "    let _: fn(generated::{name}) -> nfqueue_sys::{name} = |x| x;").unwrap();
     }
     s.push_str("}\n\n");
 

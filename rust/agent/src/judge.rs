@@ -170,7 +170,8 @@ impl Agent {
         }
 
         let pending = together.is_some() && rule.retain == Retain::No && rule.verdict != PlanVerdict::None;
-        let replacement = rule.replace.as_ref().and_then(|(from, to)| rewrite(&mut l, &mut p, from, to, &rule, pending));
+        let replacement =
+            rule.replace.as_ref().and_then(|(from, to)| rewrite(&mut l, &mut p, from, to, &rule, pending));
         if let (Some(mark), false) = (rule.mark, rule.retain == Retain::Batch || pending) {
             l.set("set_mark_result", result(&p.set_mark(mark)));
         }
@@ -280,11 +281,12 @@ impl Agent {
     /// Use the handles of "expire" packets that are due: read the payload
     /// and try the verdict through them, and report both outcomes.
     pub fn use_stale(&mut self, which: Due) {
-        let (due, kept): (Vec<Stale>, Vec<Stale>) = mem::take(&mut self.stale).into_iter().partition(|s| match which {
-            Due::Now => s.due.is_none(),
-            Due::At(index) => s.due.is_some_and(|d| d <= index),
-            Due::All => true,
-        });
+        let (due, kept): (Vec<Stale>, Vec<Stale>) =
+            mem::take(&mut self.stale).into_iter().partition(|s| match which {
+                Due::Now => s.due.is_none(),
+                Due::At(index) => s.due.is_some_and(|d| d <= index),
+                Due::All => true,
+            });
         self.stale = kept;
         for s in due {
             let mut l = Line::new("expired");
@@ -388,7 +390,14 @@ pub fn verdict_later_groups(jobs: mpsc::Receiver<Vec<Kept>>) {
 /// Replace the rule's bytes in a copy of the payload, fix checksums unless
 /// the rule says not to, and set the copy as the packet's payload; or,
 /// `pending` ("together"), return it for the verdict call to carry.
-fn rewrite(l: &mut Line, p: &mut Packet<'_>, from: &[u8], to: &[u8], rule: &Rule, pending: bool) -> Option<Vec<u8>> {
+fn rewrite(
+    l: &mut Line,
+    p: &mut Packet<'_>,
+    from: &[u8],
+    to: &[u8],
+    rule: &Rule,
+    pending: bool,
+) -> Option<Vec<u8>> {
     let payload = match p.attrs() {
         Ok(attrs) => attrs.payload().map(<[u8]>::to_vec),
         Err(e) => {

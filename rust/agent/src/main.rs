@@ -92,13 +92,21 @@ struct Options {
 }
 
 fn parse_options(mut config: Config) -> (Config, Options) {
-    let mut opts =
-        Options { queue: 0, mode: Mode::Run, plan: None, adopt_socket: false, interruptible: false, hex_max: 256 };
+    let mut opts = Options {
+        queue: 0,
+        mode: Mode::Run,
+        plan: None,
+        adopt_socket: false,
+        interruptible: false,
+        hex_max: 256,
+    };
     let mut queue = None;
     let (mut copy_mode, mut copy_range, mut copy_given) = (None, 0, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().unwrap_or_else(|| usage_error(&format!("unknown or incomplete option {name}")));
+        let mut value = |name: &str| {
+            args.next().unwrap_or_else(|| usage_error(&format!("unknown or incomplete option {name}")))
+        };
         match arg.as_str() {
             "--queue" => queue = Some(number(&value("--queue"), "--queue")),
             "--mode" => {
@@ -147,7 +155,9 @@ fn parse_options(mut config: Config) -> (Config, Options) {
                 config = must(config.batch_size(n), "nfqueue_config_set_batch_size");
             }
             "--plan" => opts.plan = Some(value("--plan")),
-            "--payload-hex-max" => opts.hex_max = number(&value("--payload-hex-max"), "--payload-hex-max") as usize,
+            "--payload-hex-max" => {
+                opts.hex_max = number(&value("--payload-hex-max"), "--payload-hex-max") as usize
+            }
             "--interruptible" => {
                 config = must(config.interruptible(true), "nfqueue_config_set_interruptible");
                 opts.interruptible = true;
@@ -232,8 +242,9 @@ fn install_signals(interruptible: bool) -> Arc<Signals> {
         signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&signals.usr1))
             .unwrap_or_else(|e| usage_error(&format!("cannot handle SIGUSR1: {e}")));
     }
-    let mut stops = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
-        .unwrap_or_else(|e| usage_error(&format!("cannot handle SIGTERM: {e}")));
+    let mut stops =
+        signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
+            .unwrap_or_else(|e| usage_error(&format!("cannot handle SIGTERM: {e}")));
     let shared = Arc::clone(&signals);
     thread::spawn(move || {
         for _ in stops.forever() {

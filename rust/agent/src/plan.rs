@@ -24,7 +24,9 @@ impl PlanVerdict {
             Some("stop") => Ok(PlanVerdict::Stop),
             Some("queue") => Ok(PlanVerdict::Queue),
             Some("none") => Ok(PlanVerdict::None),
-            Some(other) => Err(format!("{what} \"{other}\" is not accept, drop, repeat, stop, queue or none")),
+            Some(other) => {
+                Err(format!("{what} \"{other}\" is not accept, drop, repeat, stop, queue or none"))
+            }
             None => Err(format!("{what} must be a string")),
         }
     }
@@ -132,8 +134,20 @@ fn bool_of(v: &Value, what: &str) -> Result<bool, String> {
 }
 
 const KNOWN: [&str; 14] = [
-    "index", "contains", "verdict", "queue_num", "bypass", "mark", "replace", "fix_checksums",
-    "second_verdict", "retain", "delay_ms", "set_payload_len", "release", "late_by",
+    "index",
+    "contains",
+    "verdict",
+    "queue_num",
+    "bypass",
+    "mark",
+    "replace",
+    "fix_checksums",
+    "second_verdict",
+    "retain",
+    "delay_ms",
+    "set_payload_len",
+    "release",
+    "late_by",
 ];
 
 fn parse_rule(o: &Value) -> Result<Rule, String> {
@@ -242,10 +256,9 @@ impl Plan {
         }
         let mut plan = Plan::default();
         if let Some(g) = o.get("group") {
-            plan.group = g
-                .as_u64()
-                .filter(|g| (1..=4096).contains(g))
-                .ok_or("group must be an integer in 1..4096")? as usize;
+            plan.group =
+                g.as_u64().filter(|g| (1..=4096).contains(g)).ok_or("group must be an integer in 1..4096")?
+                    as usize;
         }
         if let Some(v) = o.get("verdicts") {
             plan.together = match v.as_str() {

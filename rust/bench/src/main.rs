@@ -126,7 +126,11 @@ fn main() {
     let _ = usr1.wait();
 
     let start = Instant::now();
-    let judged = if mode == "rs-run" { consume_run(&mut queue, wanted) } else { consume_recv(&mut queue, wanted, mode) };
+    let judged = if mode == "rs-run" {
+        consume_run(&mut queue, wanted)
+    } else {
+        consume_recv(&mut queue, wanted, mode)
+    };
     match judged {
         Ok(judged) => println!("{mode} {judged} {:.6}", start.elapsed().as_secs_f64()),
         Err(e) => {

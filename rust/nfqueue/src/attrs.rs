@@ -214,10 +214,7 @@ impl<'p> Attrs<'p> {
     }
     /// The VLAN tag.
     pub fn vlan(&self) -> Option<Vlan> {
-        self.value(
-            sys::NFQUEUE_ATTR_VLAN,
-            Vlan { proto: self.raw.vlan_proto, tci: self.raw.vlan_tci },
-        )
+        self.value(sys::NFQUEUE_ATTR_VLAN, Vlan { proto: self.raw.vlan_proto, tci: self.raw.vlan_tci })
     }
     /// The link-layer header as the kernel saw it (bridge traffic).
     pub fn l2hdr(&self) -> Option<&'p [u8]> {

@@ -36,7 +36,10 @@ impl std::fmt::Debug for Batch<'_> {
 }
 
 impl<'q> Batch<'q> {
-    pub(crate) fn new(queue: *mut sys::nfqueue_queue, packets: &'q mut [*mut sys::nfqueue_packet]) -> Batch<'q> {
+    pub(crate) fn new(
+        queue: *mut sys::nfqueue_queue,
+        packets: &'q mut [*mut sys::nfqueue_packet],
+    ) -> Batch<'q> {
         Batch { queue, packets, next: 0, settled: false }
     }
 
@@ -181,7 +184,11 @@ pub struct Verdicts<'q, 'a> {
 }
 
 impl<'q, 'a> Verdicts<'q, 'a> {
-    pub(crate) fn new(queue: *mut sys::nfqueue_queue, keep: Option<QueueHandle>, capacity: usize) -> Verdicts<'q, 'a> {
+    pub(crate) fn new(
+        queue: *mut sys::nfqueue_queue,
+        keep: Option<QueueHandle>,
+        capacity: usize,
+    ) -> Verdicts<'q, 'a> {
         Verdicts { queue, _keep: keep, items: Vec::with_capacity(capacity), _queue: PhantomData }
     }
 
@@ -250,7 +257,9 @@ impl<'q, 'a> Verdicts<'q, 'a> {
         // its size; the packets are live borrowed handles of the queue,
         // which is alive for 'q; the payloads are borrowed for 'a, past
         // the call, which copies them.
-        let rc = unsafe { sys::nfqueue_queue_verdict_packets(&mut index, self.queue, specs.as_ptr(), specs.len()) };
+        let rc = unsafe {
+            sys::nfqueue_queue_verdict_packets(&mut index, self.queue, specs.as_ptr(), specs.len())
+        };
         check(rc).map_err(|e| e.at_index(index))?;
         // Every packet has its verdict: nothing left to release.
         for (packet, _) in self.items.drain(..) {

@@ -23,11 +23,9 @@ fn decide(p: *mut sys::nfqueue_packet, d: &Decision<'_>) -> Result<()> {
     // SAFETY: p is a live handle the caller holds exclusively.
     check(unsafe {
         match d.verdict {
-            Verdict::Queue { num, bypass } => sys::nfqueue_packet_verdict_queue(
-                p,
-                num,
-                if bypass { sys::NFQUEUE_QUEUE_BYPASS } else { 0 },
-            ),
+            Verdict::Queue { num, bypass } => {
+                sys::nfqueue_packet_verdict_queue(p, num, if bypass { sys::NFQUEUE_QUEUE_BYPASS } else { 0 })
+            }
             other => sys::nfqueue_packet_verdict(p, other.code()),
         }
     })

@@ -314,7 +314,13 @@ impl Queue {
         // is driven only by this thread (&mut self). The previous batch's
         // borrow has ended, as &mut self proves, so its packets may expire.
         check(unsafe {
-            sys::nfqueue_queue_pull(self.slots.as_mut_ptr(), self.slots.len(), &mut count, self.ptr(), timeout_ms)
+            sys::nfqueue_queue_pull(
+                self.slots.as_mut_ptr(),
+                self.slots.len(),
+                &mut count,
+                self.ptr(),
+                timeout_ms,
+            )
         })?;
         Ok(count.min(self.slots.len()))
     }
