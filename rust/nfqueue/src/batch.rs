@@ -79,7 +79,9 @@ impl<'q> Batch<'q> {
     /// Give every packet of the batch `verdict` (and `mark`, if given) with
     /// one message to the kernel (a batch verdict up to the newest id).
     /// Only the plain verdicts are possible: the library rejects
-    /// [`Verdict::Queue`] here.
+    /// [`Verdict::Queue`] here. As the kernel's batch verdict goes by id,
+    /// it also settles older packets of the queue that are still without
+    /// a verdict, retained ones included.
     pub fn verdict_all(mut self, verdict: Verdict, mark: Option<u32>) -> Result<()> {
         let Some(&newest) = self.remaining().last() else {
             return Ok(());

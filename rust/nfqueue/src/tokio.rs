@@ -54,6 +54,12 @@ impl AsyncQueue {
     /// Register the queue's socket with the current tokio runtime (needs
     /// one with I/O enabled).
     pub fn new(queue: Queue) -> Result<AsyncQueue> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::with_message(
+                nfqueue_sys::NFQUEUE_E_INVAL,
+                "AsyncQueue::new needs a tokio runtime: call it from within one (with I/O enabled)".into(),
+            ));
+        }
         let fd = queue.register_readable().map_err(io_error)?;
         Ok(AsyncQueue { fd, queue })
     }

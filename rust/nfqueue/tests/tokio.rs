@@ -63,3 +63,12 @@ async fn the_stream_yields_owned_packets_and_dropping_it_loses_none() {
     expected.sort();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn outside_a_runtime_it_is_an_error_not_a_panic() {
+    let Some(lab) = Lab::new(23) else { return };
+    let queue = Queue::open(lab.queue_num, &Config::new().netns(lab.path())).unwrap();
+    let error = AsyncQueue::new(queue).unwrap_err();
+    assert_eq!(error.kind(), nfqueue::ErrorKind::InvalidArgument);
+    assert!(error.message().contains("tokio runtime"), "{error}");
+}
