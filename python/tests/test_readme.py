@@ -20,6 +20,7 @@ EXPECTED = {
     "callback": ([b"hello", b"later"], []),
     "iterator": ([b"hello", b"DROP ME"], [b"later"]),
     "asyncio": ([b"hello", b"later"], []),
+    "batch": ([b"hello", b"later"], []),
     "drop-in": ([b"hello", b"drop me", b"later"], []),
 }
 
@@ -31,11 +32,12 @@ def python_examples():
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
-def test_the_readme_has_the_four_examples():
+def test_the_readme_has_the_five_examples():
     examples = python_examples()
     assert len(examples) == len(EXPECTED)
     assert "queue.run(" in examples[0] and "for packet in queue" in examples[1]
-    assert "queue.packets()" in examples[2] and "NetfilterQueue()" in examples[3]
+    assert "queue.packets()" in examples[2] and "verdict_packets(" in examples[3]
+    assert "NetfilterQueue()" in examples[4]
 
 
 def wait_bound(netns, queue, process, timeout=10.0):
