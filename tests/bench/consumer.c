@@ -1,24 +1,36 @@
 /*
- * consumer.c - the benchmark's packet consumer: drains one queue for a
- * fixed time in one of three styles and prints how many packets it
- * judged, so the styles can be compared side by side in one run.
+ * consumer.c - the benchmark's C consumer. It binds a queue, says "ready",
+ * waits for SIGUSR1 (sent once the kernel holds the whole load), then
+ * drains COUNT packets in one style and prints how many it judged and in
+ * how long, so the styles can be compared side by side in one run:
  *
- *   run    nfqueue_queue_run(), a callback and a verdict per packet
- *   pull   nfqueue_queue_pull() batches, a verdict per packet
- *   batch  nfqueue_queue_pull() batches, one batch verdict per batch
+ *   run       nfqueue_queue_run(), a callback and a verdict per packet
+ *   pull      nfqueue_queue_pull() batches, a verdict per packet
+ *   batch     nfqueue_queue_pull() batches, one batch verdict per batch
+ *   specs     nfqueue_queue_pull() batches, per-packet verdicts in one call
+ *   run-1.0, pull-1.0
+ *             as run and pull with coalescing off: every verdict its own
+ *             send, as libnfqueue 1.0 did
  *
- * Usage: nfqueue-bench-consumer MODE QUEUE SECONDS
+ * A load that does not arrive whole (the kernel dropped some) ends the
+ * drain after a second without packets; the count then says so.
+ *
+ * Usage: nfqueue-bench-consumer MODE QUEUE COUNT
+ * Output: "MODE JUDGED SECONDS"
  */
 #include <nfqueue.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-static unsigned long long judged;
+#define BATCH 64
+#define IDLE_MS 1000
+
+static unsigned long long judged, wanted;
 
 static double now(void)
 {
@@ -30,60 +42,78 @@ static double now(void)
 
 static int accept_one(nfqueue_packet *packet, void *userdata)
 {
+	int rc = nfqueue_packet_verdict(packet, NFQUEUE_ACCEPT);
+
 	(void)userdata;
-	judged++;
-	return nfqueue_packet_verdict(packet, NFQUEUE_ACCEPT);
+	if (rc)
+		return rc;
+	return ++judged >= wanted; /* positive: the run ends, with its own status */
 }
 
-struct timer {
-	nfqueue_queue *queue;
-	unsigned seconds;
-};
-
-/* Ends the run from another thread, as an application's control thread would. */
-static void *stop_later(void *arg)
+/* Ends a run whose load stopped short, as an application's control thread would. */
+static void *watch_idle(void *arg)
 {
-	struct timer *t = arg;
+	nfqueue_queue *q = arg;
+	unsigned long long seen = (unsigned long long)-1;
 
-	sleep(t->seconds);
-	nfqueue_queue_stop(t->queue);
+	for (;;) {
+		struct timespec idle = { IDLE_MS / 1000, (IDLE_MS % 1000) * 1000000L };
+
+		nanosleep(&idle, NULL);
+		if (__atomic_load_n(&judged, __ATOMIC_RELAXED) == seen)
+			break;
+		seen = __atomic_load_n(&judged, __ATOMIC_RELAXED);
+	}
+	nfqueue_queue_stop(q);
 	return NULL;
 }
 
-static int consume_run(nfqueue_queue *q, unsigned seconds)
+static int consume_run(nfqueue_queue *q)
 {
-	struct timer t = { q, seconds };
-	pthread_t thread;
+	pthread_t watcher;
 	int rc;
 
-	pthread_create(&thread, NULL, stop_later, &t);
+	pthread_create(&watcher, NULL, watch_idle, q);
 	rc = nfqueue_queue_run(q, accept_one, NULL);
-	pthread_join(thread, NULL);
-	return rc;
+	pthread_cancel(watcher);
+	pthread_join(watcher, NULL);
+	return rc > 0 ? 0 : rc;
 }
 
-static int consume_pull(nfqueue_queue *q, unsigned seconds, int batch_verdict)
+static int verdict_specs(nfqueue_queue *q, nfqueue_packet **packets, size_t n)
 {
-	nfqueue_packet *packets[64];
-	double end = now() + seconds;
+	nfqueue_verdict_spec specs[BATCH];
+	size_t i;
 
-	while (now() < end) {
+	memset(specs, 0, sizeof(specs));
+	for (i = 0; i < n; i++) {
+		specs[i].size = sizeof(specs[i]);
+		specs[i].packet = packets[i];
+		specs[i].verdict = NFQUEUE_ACCEPT;
+	}
+	return nfqueue_queue_verdict_packets(NULL, q, specs, n);
+}
+
+static int consume_pull(nfqueue_queue *q, const char *style)
+{
+	nfqueue_packet *packets[BATCH];
+
+	while (judged < wanted) {
 		size_t n, i;
-		int rc = nfqueue_queue_pull(packets, 64, &n, q, 100);
+		int rc = nfqueue_queue_pull(packets, BATCH, &n, q, IDLE_MS);
 
-		if (rc == NFQUEUE_E_NOBUFS)
-			continue;
 		if (rc)
 			return rc;
 		if (n == 0)
-			continue;
-		if (batch_verdict) {
+			return 0; /* the load stopped short */
+		if (!strcmp(style, "batch"))
 			rc = nfqueue_queue_verdict_batch(q, nfqueue_packet_id(packets[n - 1]),
 							 NFQUEUE_ACCEPT, 0, 0);
-		} else {
+		else if (!strcmp(style, "specs"))
+			rc = verdict_specs(q, packets, n);
+		else
 			for (i = 0; i < n && !rc; i++)
 				rc = nfqueue_packet_verdict(packets[i], NFQUEUE_ACCEPT);
-		}
 		if (rc)
 			return rc;
 		judged += n;
@@ -91,23 +121,43 @@ static int consume_pull(nfqueue_queue *q, unsigned seconds, int batch_verdict)
 	return 0;
 }
 
+static const char *const styles[] = { "run", "pull", "batch", "specs", "run-1.0", "pull-1.0" };
+
+static int known_style(const char *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(styles) / sizeof(styles[0]); i++)
+		if (!strcmp(mode, styles[i]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	nfqueue_config *config;
 	nfqueue_queue *q;
-	unsigned seconds;
+	const char *mode;
+	sigset_t usr1;
 	double start;
-	int rc;
+	int sig, rc;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s run|pull|batch QUEUE SECONDS\n", argv[0]);
+	if (argc != 4 || !known_style(argv[1])) {
+		fprintf(stderr, "usage: %s run|pull|batch|specs|run-1.0|pull-1.0 QUEUE COUNT\n", argv[0]);
 		return 2;
 	}
-	seconds = (unsigned)atoi(argv[3]);
+	mode = argv[1];
+	wanted = strtoull(argv[3], NULL, 10);
+	/* Blocked before any thread starts, so only sigwait() takes it. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+
+	/* The whole load must fit in the kernel's queue; the receive buffer
+	 * is the library's default, sized for that queue. */
 	nfqueue_config_new(&config);
-	nfqueue_config_set_max_len(config, 65536);
-	nfqueue_config_set_flags(config, NFQUEUE_FLAG_FAIL_OPEN);
-	nfqueue_config_set_rcvbuf(config, 8u << 20);
+	nfqueue_config_set_max_len(config, (uint32_t)wanted + 1024);
+	nfqueue_config_set_coalesce(config, strstr(mode, "-1.0") == NULL);
 	rc = nfqueue_queue_open(&q, (uint32_t)atoi(argv[2]), config);
 	nfqueue_config_free(config);
 	if (rc) {
@@ -116,19 +166,15 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
+	sigwait(&usr1, &sig);
 
 	start = now();
-	if (!strcmp(argv[1], "run"))
-		rc = consume_run(q, seconds);
-	else if (!strcmp(argv[1], "pull") || !strcmp(argv[1], "batch"))
-		rc = consume_pull(q, seconds, !strcmp(argv[1], "batch"));
-	else
-		rc = NFQUEUE_E_INVAL;
+	rc = !strncmp(mode, "run", 3) ? consume_run(q) : consume_pull(q, strncmp(mode, "pull", 4) ? mode : "pull");
 	if (rc) {
-		fprintf(stderr, "%s: %s: %s\n", argv[1], nfqueue_strerror(rc), nfqueue_last_error());
+		fprintf(stderr, "%s: %s: %s\n", mode, nfqueue_strerror(rc), nfqueue_last_error());
 		return 1;
 	}
-	printf("%s %llu %.3f\n", argv[1], judged, now() - start);
+	printf("%s %llu %.6f\n", mode, judged, now() - start);
 	nfqueue_queue_free(q);
 	return 0;
 }

@@ -1,7 +1,7 @@
-"""consumer.py - the benchmark's Python consumer: drains one queue for a
-fixed time in one of four styles, through the Python package, and prints
-how many packets it judged, in the C consumer's format, so scripts/bench
-can set Python beside C in one run.
+"""consumer.py - the benchmark's Python consumer, in the C consumer's
+shape: bind, say "ready", wait for SIGUSR1 (sent once the kernel holds the
+whole load), drain COUNT packets in one style through the Python package,
+print "MODE JUDGED SECONDS".
 
   py-run     Queue.run(callback), a verdict per packet
   py-recv    Queue.recv() batches, a verdict per packet
@@ -9,99 +9,111 @@ can set Python beside C in one run.
   py-dropin  netfilterqueue's NetfilterQueue.run(), as a program written
              for the NetfilterQueue package would do it
 
-Usage: python consumer.py MODE QUEUE SECONDS
+A load that does not arrive whole ends the drain after a second without
+packets; the count then says so.
+
+Usage: python consumer.py MODE QUEUE COUNT
 """
+import signal
 import sys
 import threading
 import time
 
 import nfqueue
 
-# As the C consumer: a long kernel queue that fails open and a large socket
-# buffer, so the figures measure the consumer, not drops.
-OPTIONS = dict(max_len=65536, fail_open=True, rcvbuf=8 << 20)
-
-
-def stop_after(seconds, stop):
-    """End the measurement from another thread, as a control thread would."""
-    timer = threading.Timer(seconds, stop)
-    timer.daemon = True
-    timer.start()
+IDLE_SECONDS = 1.0
 
 
 class Accept:
-    """The callback of the callback styles: accept, and count."""
+    """The callback of the callback styles: accept, count, and end the
+    drain once `wanted` packets were judged."""
 
-    def __init__(self):
+    def __init__(self, wanted, stop):
         self.judged = 0
+        self.wanted = wanted
+        self.stop = stop
 
     def __call__(self, packet):
-        self.judged += 1
         packet.accept()
+        self.judged += 1
+        if self.judged == self.wanted:
+            self.stop()
 
 
-def py_run(queue_num, seconds):
-    accept = Accept()
-    with nfqueue.Queue(queue_num, **OPTIONS) as queue:
-        ready()
-        stop_after(seconds, queue.stop)
+def watch_idle(accept):
+    """End a drain whose load stopped short, as a control thread would."""
+    def watch():
+        seen = -1
+        while accept.judged != seen and accept.judged < accept.wanted:
+            seen = accept.judged
+            time.sleep(IDLE_SECONDS)
+        if accept.judged < accept.wanted:  # else the callback stopped it
+            accept.stop()
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def py_run(queue_num, wanted):
+    with nfqueue.Queue(queue_num, max_len=wanted + 1024) as queue:
+        accept = Accept(wanted, queue.stop)
+        start = go()
+        watch_idle(accept)
         queue.run(accept)
-    return accept.judged
+        return accept.judged, start
 
 
-def py_recv(queue_num, seconds, batch_verdict=False):
+def py_recv(queue_num, wanted, batch_verdict=False):
     judged = 0
-    with nfqueue.Queue(queue_num, **OPTIONS) as queue:
-        ready()
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            try:
-                batch = queue.recv(timeout=0.1)
-            except nfqueue.BufferOverflowError:
-                continue
+    with nfqueue.Queue(queue_num, max_len=wanted + 1024) as queue:
+        start = go()
+        while judged < wanted:
+            batch = queue.recv(timeout=IDLE_SECONDS)
             if not batch:
-                continue
+                break
             if batch_verdict:
                 queue.verdict_batch(batch[-1])
             else:
                 for packet in batch:
                     packet.accept()
             judged += len(batch)
-    return judged
+        return judged, start
 
 
-def py_dropin(queue_num, seconds):
+def py_dropin(queue_num, wanted):
     from netfilterqueue import NetfilterQueue
 
-    accept = Accept()
     queue = NetfilterQueue()
-    queue.bind(queue_num, accept, max_len=65536, sock_len=4 << 20)
-    ready()
-    stop_after(seconds, queue.unbind)  # ends a blocked run() (see its docs)
+    accept = Accept(wanted, queue.unbind)  # unbind ends a blocked run() (see its docs)
+    queue.bind(queue_num, accept, max_len=wanted + 1024)
+    start = go()
+    watch_idle(accept)
     queue.run()
-    return accept.judged
+    return accept.judged, start
 
 
-def ready():
+def go():
+    """Say ready, wait for the load, and start the clock."""
     print("ready", flush=True)
+    signal.sigwait({signal.SIGUSR1})
+    return time.monotonic()
 
 
 MODES = {
     "py-run": py_run,
     "py-recv": py_recv,
-    "py-batch": lambda num, seconds: py_recv(num, seconds, batch_verdict=True),
+    "py-batch": lambda num, wanted: py_recv(num, wanted, batch_verdict=True),
     "py-dropin": py_dropin,
 }
 
 
 def main(argv):
     if len(argv) != 4 or argv[1] not in MODES:
-        print(f"usage: {argv[0]} {'|'.join(MODES)} QUEUE SECONDS", file=sys.stderr)
+        print(f"usage: {argv[0]} {'|'.join(MODES)} QUEUE COUNT", file=sys.stderr)
         return 2
-    mode, queue_num, seconds = argv[1], int(argv[2]), int(argv[3])
-    start = time.monotonic()
-    judged = MODES[mode](queue_num, seconds)
-    print(f"{mode} {judged} {time.monotonic() - start:.3f}", flush=True)
+    # Blocked before anything starts a thread, so only sigwait() takes it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    mode, queue_num, wanted = argv[1], int(argv[2]), int(argv[3])
+    judged, start = MODES[mode](queue_num, wanted)
+    print(f"{mode} {judged} {time.monotonic() - start:.6f}", flush=True)
     return 0
 
 
