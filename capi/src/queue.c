@@ -47,8 +47,8 @@ static const char *flag_name(uint32_t flag)
 
 struct netns_socket {
 	const char *path;
-	int fd;
-	int proc_fd; /* the namespace's queue statistics */
+	bool stats_only; /* open the statistics file, not a socket */
+	int fd;          /* the socket or the statistics file */
 	int err;
 	int code;
 };
@@ -61,7 +61,6 @@ static void *socket_in_netns(void *arg)
 	int nsfd = open(job->path, O_RDONLY | O_CLOEXEC);
 
 	job->fd = -1;
-	job->proc_fd = -1;
 	if (nsfd < 0) {
 		job->err = errno;
 		job->code = errno == ENOENT ? NFQUEUE_E_NOENT :
@@ -75,7 +74,10 @@ static void *socket_in_netns(void *arg)
 		return NULL;
 	}
 	close(nsfd);
-	job->proc_fd = nfqueue__open_proc_stats();
+	if (job->stats_only) {
+		job->fd = nfqueue__open_proc_stats();
+		return NULL;
+	}
 	job->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (job->fd < 0) {
 		job->err = errno;
@@ -98,7 +100,6 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 					     config->fd);
 		q->fd = config->fd;
 		q->owns_fd = false;
-		q->proc_fd = nfqueue__open_proc_stats();
 		return 0;
 	}
 	if (config->netns) {
@@ -110,14 +111,12 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 			return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot start a thread to enter %s: %s",
 					     config->netns, strerror(rc));
 		pthread_join(thread, NULL);
-		q->proc_fd = job.proc_fd;
 		if (job.fd < 0)
 			return nfqueue__fail(job.code, "cannot open a socket in network namespace %s: %s%s",
 					     config->netns, strerror(job.err),
 					     job.code == NFQUEUE_E_PERM ? " (entering a namespace needs CAP_SYS_ADMIN)" : "");
 		q->fd = job.fd;
 	} else {
-		q->proc_fd = nfqueue__open_proc_stats();
 		q->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 		if (q->fd < 0)
 			return nfqueue__fail(NFQUEUE_E_IO, "cannot open a netfilter netlink socket: %s",
@@ -125,6 +124,26 @@ static int open_socket(struct nfqueue_queue *q, const struct nfqueue_config *con
 	}
 	q->owns_fd = true;
 	return 0;
+}
+
+/*
+ * The statistics file of the queue's namespace. Opened once the queue is
+ * bound: where nfnetlink_queue is a module, the first bind loads it and
+ * only then does the file exist. -1 where there is none (stats then say
+ * NFQUEUE_E_NOTSUP); an adopted socket is taken to live in the caller's
+ * namespace.
+ */
+static int open_stats(const struct nfqueue_config *config)
+{
+	struct netns_socket job = { .path = config->netns, .stats_only = true };
+	pthread_t thread;
+
+	if (!config->netns)
+		return nfqueue__open_proc_stats();
+	if (pthread_create(&thread, NULL, socket_in_netns, &job))
+		return -1;
+	pthread_join(thread, NULL);
+	return job.fd;
 }
 
 /* Bind the socket if it is not yet, and learn the port id the kernel gave it. */
@@ -495,6 +514,8 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 		rc = set_socket_options(q, &q->config);
 	if (!rc)
 		rc = bind_queue(q);
+	if (!rc)
+		q->proc_fd = open_stats(config ? config : &q->config);
 	if (rc) {
 		close_socket(q);
 		free_buffers(q);
@@ -626,7 +647,6 @@ NFQUEUE_API int nfqueue_check_permission(const nfqueue_config *config)
 	if (!probe)
 		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a permission probe");
 	probe->fd = -1;
-	probe->proc_fd = -1;
 	probe->buf_size = MNL_SOCKET_BUFFER_SIZE;
 	probe->buf = malloc(probe->buf_size);
 	rc = probe->buf ? open_socket(probe, config) : nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a permission probe");
@@ -643,8 +663,6 @@ NFQUEUE_API int nfqueue_check_permission(const nfqueue_config *config)
 	}
 	if (probe->owns_fd && probe->fd >= 0)
 		close(probe->fd); /* an adopted socket stays as it was */
-	if (probe->proc_fd >= 0)
-		close(probe->proc_fd);
 	free(probe->buf);
 	free(probe);
 	return rc;
