@@ -155,6 +155,15 @@ struct nfqueue_packet {
 	struct nfqueue_packet *prev, *next, *bucket_next;
 };
 
+/* A run of like verdicts waiting to leave as one batch message (runs.c). */
+struct nfqueue__run {
+	bool boundary_known; /* `settled` holds: runs may form */
+	uint32_t settled;    /* every packet up to this id has its verdict ahead */
+	bool open;           /* a run from `first` to `settled` is collected */
+	uint32_t first;
+	uint32_t verdict;
+};
+
 struct nfqueue_queue {
 	/* Held by the caller's handle and by each retained packet. */
 	atomic_uint refs;
@@ -189,10 +198,14 @@ struct nfqueue_queue {
 	size_t retained_buckets;                /* a power of two, or 0 */
 	size_t retained_count;
 
-	/* Verdict messages collected for one sendmsg (verdict.c). */
+	/* Verdict messages collected for one sendmsg (verdict.c), and the
+	 * run of like verdicts not yet written into them (runs.c). */
 	uint8_t *pending;
 	size_t pending_len;
 	size_t pending_count;
+	struct nfqueue__run run;
+	bool received_any;    /* a packet was read: last_id means something */
+	uint32_t lost_before; /* 0, or the id read right after the first lost one */
 
 	/* Receive buffer; a batch's borrowed packets point into it. */
 	uint8_t *buf;
@@ -243,7 +256,30 @@ struct nfqueue_packet *nfqueue__resolve(const nfqueue_packet *handle, int *rc);
 int nfqueue__retained_add_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
 void nfqueue__retained_remove_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
 
+/* ---- runs.c: like verdicts in a row leave as one batch message ---- */
+
+/* A batch starts; `kept`: its first packet (id `first_kept_id`) was read
+ * before and not handed out yet. */
+void nfqueue__runs_new_batch_locked(struct nfqueue_queue *queue, bool kept,
+				    uint32_t first_kept_id);
+/* Packet `id` was read (before last_id moves to it). */
+void nfqueue__runs_received_locked(struct nfqueue_queue *queue, uint32_t id);
+/* Take a plain verdict (no mark, no payload) for packet `id` into the
+ * run; false if it must leave as a message of its own. */
+bool nfqueue__runs_absorb_locked(struct nfqueue_queue *queue, uint32_t id, uint32_t verdict);
+/* A message of its own for packet `id`, or a batch up to `up_to_id`,
+ * was collected. */
+void nfqueue__runs_note_single_locked(struct nfqueue_queue *queue, uint32_t id);
+void nfqueue__runs_note_batch_locked(struct nfqueue_queue *queue, uint32_t up_to_id);
+/* Write the open run into the pending buffer: before any other message,
+ * and before a send. */
+void nfqueue__runs_end_locked(struct nfqueue_queue *queue);
+
 /* ---- verdict.c ---- */
+
+/* Collect a plain verdict for packet `id`, or a batch verdict. */
+void nfqueue__put_single_locked(struct nfqueue_queue *queue, uint32_t id, uint32_t verdict);
+void nfqueue__put_batch_locked(struct nfqueue_queue *queue, uint32_t up_to_id, int verdict);
 
 /* Most bytes of verdicts one send carries: below the kernel's default
  * netlink send buffer (212992 bytes), above any single verdict message
@@ -269,7 +305,8 @@ int nfqueue__flush(struct nfqueue_queue *queue);
  * verdicts when it was the last. Lock held. */
 int nfqueue__settled_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
 
-/* A borrowed packet's time is up: default verdict unless it has one. */
+/* A borrowed packet's time is up: default verdict unless it has one.
+ * The lock is held, unless the packet has its verdict already. */
 void nfqueue__packet_expire(struct nfqueue_packet *packet);
 
 /* True if a batch verdict already covered packet `id`, just received. */

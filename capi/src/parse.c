@@ -16,27 +16,47 @@
 
 #include "internal.h"
 
+/* Attribute accessors, inline: they run for every attribute of every
+ * packet, where libmnl's would each be a call into another library. */
+static uint16_t attr_type(const struct nlattr *attr)
+{
+	return attr->nla_type & NLA_TYPE_MASK;
+}
+
+static uint16_t attr_len(const struct nlattr *attr)
+{
+	return (uint16_t)(attr->nla_len - NLA_HDRLEN);
+}
+
+static const void *attr_data(const struct nlattr *attr)
+{
+	return (const uint8_t *)attr + NLA_HDRLEN;
+}
+
 static struct nfqueue__span span_of(const struct nlmsghdr *nlh, const struct nlattr *attr)
 {
 	struct nfqueue__span s;
 
-	s.off = (uint32_t)((const uint8_t *)mnl_attr_get_payload(attr) - (const uint8_t *)nlh);
-	s.len = mnl_attr_get_payload_len(attr);
+	s.off = (uint32_t)((const uint8_t *)attr_data(attr) - (const uint8_t *)nlh);
+	s.len = attr_len(attr);
 	return s;
 }
 
 static int need(const struct nlattr *attr, size_t len)
 {
-	if (mnl_attr_get_payload_len(attr) < len)
+	if (attr_len(attr) < len)
 		return nfqueue__fail(NFQUEUE_E_INVAL,
 				     "attribute %u of a packet message is %u bytes, expected %zu",
-				     mnl_attr_get_type(attr), mnl_attr_get_payload_len(attr), len);
+				     attr_type(attr), attr_len(attr), len);
 	return 0;
 }
 
 static uint32_t be32_at(const struct nlattr *attr)
 {
-	return ntohl(mnl_attr_get_u32(attr));
+	uint32_t value;
+
+	memcpy(&value, attr_data(attr), sizeof(value));
+	return ntohl(value);
 }
 
 /* mnl_attr_for_each_nested() stops silently at an inner attribute that
@@ -102,38 +122,38 @@ static int parse_ct(struct nfqueue__fields *f, const struct nlattr *nest)
 	return nest_complete(nest, attr);
 }
 
-/* The u32 attributes that map straight onto a field and a presence bit. */
+/* The u32 attributes that map straight onto a field and a presence bit,
+ * indexed by attribute type (a zero bit: not one of them). */
+static const struct {
+	uint32_t bit;
+	uint16_t field;
+} u32_fields[NFQA_MAX + 1] = {
+	[NFQA_MARK] = { NFQUEUE__HAS_MARK, offsetof(struct nfqueue__fields, mark) },
+	[NFQA_IFINDEX_INDEV] = { NFQUEUE__HAS_INDEV, offsetof(struct nfqueue__fields, ifindex[0]) },
+	[NFQA_IFINDEX_OUTDEV] = { NFQUEUE__HAS_OUTDEV, offsetof(struct nfqueue__fields, ifindex[1]) },
+	[NFQA_IFINDEX_PHYSINDEV] = { NFQUEUE__HAS_PHYSINDEV, offsetof(struct nfqueue__fields, ifindex[2]) },
+	[NFQA_IFINDEX_PHYSOUTDEV] = { NFQUEUE__HAS_PHYSOUTDEV, offsetof(struct nfqueue__fields, ifindex[3]) },
+	[NFQA_UID] = { NFQUEUE__HAS_UID, offsetof(struct nfqueue__fields, uid) },
+	[NFQA_GID] = { NFQUEUE__HAS_GID, offsetof(struct nfqueue__fields, gid) },
+	[NFQA_SKB_INFO] = { NFQUEUE__HAS_SKBINFO, offsetof(struct nfqueue__fields, skbinfo) },
+	[NFQA_PRIORITY] = { NFQUEUE__HAS_PRIORITY, offsetof(struct nfqueue__fields, priority) },
+	[NFQA_CT_INFO] = { NFQUEUE__HAS_CT_INFO, offsetof(struct nfqueue__fields, ct_info) },
+};
+
+/* 1 if `attr` was one of the u32 attributes, 0 if not, or an error. */
 static int parse_u32(struct nfqueue__fields *f, const struct nlattr *attr)
 {
-	static const struct {
-		uint16_t type;
-		uint32_t bit;
-		size_t field;
-	} table[] = {
-		{ NFQA_MARK, NFQUEUE__HAS_MARK, offsetof(struct nfqueue__fields, mark) },
-		{ NFQA_IFINDEX_INDEV, NFQUEUE__HAS_INDEV, offsetof(struct nfqueue__fields, ifindex[0]) },
-		{ NFQA_IFINDEX_OUTDEV, NFQUEUE__HAS_OUTDEV, offsetof(struct nfqueue__fields, ifindex[1]) },
-		{ NFQA_IFINDEX_PHYSINDEV, NFQUEUE__HAS_PHYSINDEV, offsetof(struct nfqueue__fields, ifindex[2]) },
-		{ NFQA_IFINDEX_PHYSOUTDEV, NFQUEUE__HAS_PHYSOUTDEV, offsetof(struct nfqueue__fields, ifindex[3]) },
-		{ NFQA_UID, NFQUEUE__HAS_UID, offsetof(struct nfqueue__fields, uid) },
-		{ NFQA_GID, NFQUEUE__HAS_GID, offsetof(struct nfqueue__fields, gid) },
-		{ NFQA_SKB_INFO, NFQUEUE__HAS_SKBINFO, offsetof(struct nfqueue__fields, skbinfo) },
-		{ NFQA_PRIORITY, NFQUEUE__HAS_PRIORITY, offsetof(struct nfqueue__fields, priority) },
-		{ NFQA_CT_INFO, NFQUEUE__HAS_CT_INFO, offsetof(struct nfqueue__fields, ct_info) },
-	};
-	uint16_t type = mnl_attr_get_type(attr);
-	size_t i;
+	uint16_t type = attr_type(attr);
+	uint32_t value;
 
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (table[i].type != type)
-			continue;
-		if (need(attr, 4))
-			return NFQUEUE_E_INVAL;
-		*(uint32_t *)((uint8_t *)f + table[i].field) = be32_at(attr);
-		f->present |= table[i].bit;
-		return 1;
-	}
-	return 0;
+	if (type > NFQA_MAX || !u32_fields[type].bit)
+		return 0;
+	if (need(attr, 4))
+		return NFQUEUE_E_INVAL;
+	value = be32_at(attr);
+	memcpy((uint8_t *)f + u32_fields[type].field, &value, sizeof(value));
+	f->present |= u32_fields[type].bit;
+	return 1;
 }
 
 static int parse_attr(struct nfqueue__fields *f, const struct nlmsghdr *nlh,
@@ -144,13 +164,13 @@ static int parse_attr(struct nfqueue__fields *f, const struct nlmsghdr *nlh,
 	if (rc)
 		return rc < 0 ? rc : 0;
 
-	switch (mnl_attr_get_type(attr)) {
+	switch (attr_type(attr)) {
 	case NFQA_PACKET_HDR: {
 		const struct nfqnl_msg_packet_hdr *hdr;
 
 		if (need(attr, sizeof(*hdr)))
 			return NFQUEUE_E_INVAL;
-		hdr = mnl_attr_get_payload(attr);
+		hdr = attr_data(attr);
 		f->id = ntohl(hdr->packet_id);
 		f->hw_protocol = ntohs(hdr->hw_protocol);
 		f->hook = hdr->hook;
@@ -162,7 +182,7 @@ static int parse_attr(struct nfqueue__fields *f, const struct nlmsghdr *nlh,
 		if (need(attr, sizeof(ts)))
 			return NFQUEUE_E_INVAL;
 		/* Attributes are 4-byte aligned, the struct's __be64 needs 8: copy. */
-		memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
+		memcpy(&ts, attr_data(attr), sizeof(ts));
 		f->ts_sec = (int64_t)be64toh(ts.sec);
 		f->ts_usec = (int64_t)be64toh(ts.usec);
 		f->present |= NFQUEUE__HAS_TIMESTAMP;
@@ -174,7 +194,7 @@ static int parse_attr(struct nfqueue__fields *f, const struct nlmsghdr *nlh,
 
 		if (need(attr, sizeof(*hw)))
 			return NFQUEUE_E_INVAL;
-		hw = mnl_attr_get_payload(attr);
+		hw = attr_data(attr);
 		len = ntohs(hw->hw_addrlen);
 		if (len > sizeof(hw->hw_addr))
 			return nfqueue__fail(NFQUEUE_E_INVAL, "hardware address length %u exceeds %zu",
@@ -215,37 +235,36 @@ static int parse_attr(struct nfqueue__fields *f, const struct nlmsghdr *nlh,
 
 int nfqueue__parse_packet(struct nfqueue__fields *out, const struct nlmsghdr *nlh)
 {
-	const struct nlattr *attr;
+	const uint8_t *start = (const uint8_t *)nlh;
+	const uint8_t *at = start + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const uint8_t *end = start + nlh->nlmsg_len;
 	const struct nfgenmsg *nfg;
 	bool has_hdr = false, has_cap_len = false;
-	size_t hdrlen = sizeof(struct nfgenmsg);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (nlh->nlmsg_len < mnl_nlmsg_size(hdrlen))
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)))
 		return nfqueue__fail(NFQUEUE_E_INVAL, "packet message of %u bytes is truncated", nlh->nlmsg_len);
-	nfg = mnl_nlmsg_get_payload(nlh);
+	nfg = (const struct nfgenmsg *)(start + NLMSG_HDRLEN);
 	out->queue_num = ntohs(nfg->res_id);
 
-	mnl_attr_for_each(attr, nlh, hdrlen) {
-		/* libmnl lets the last attribute reach into the alignment
-		 * padding after nlmsg_len; a span must not, since a retained
-		 * packet copies exactly nlmsg_len bytes. */
-		if ((const char *)attr + attr->nla_len > (const char *)nlh + nlh->nlmsg_len)
+	/* Every attribute must lie inside nlmsg_len, padding aside: a span
+	 * must not reach past it, since a retained packet copies exactly
+	 * nlmsg_len bytes. An attribute that does not fit, or bytes left
+	 * over that cannot be one, mean the message was cut or corrupt. */
+	while (at < end) {
+		const struct nlattr *attr = (const struct nlattr *)at;
+
+		if (end - at < NLA_HDRLEN || attr->nla_len < NLA_HDRLEN || attr->nla_len > end - at)
 			return nfqueue__fail(NFQUEUE_E_INVAL,
-					     "packet message has a truncated attribute at byte %td",
-					     (const char *)attr - (const char *)nlh);
+					     "packet message has a truncated attribute at byte %td", at - start);
 		rc = parse_attr(out, nlh, attr, &has_cap_len);
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
 			has_hdr = true;
+		at += NLA_ALIGN(attr->nla_len);
 	}
-	/* The loop stops at the first attribute that does not fit: anything
-	 * left over means the message was cut or corrupt. */
-	if ((const char *)attr < (const char *)mnl_nlmsg_get_payload_tail(nlh))
-		return nfqueue__fail(NFQUEUE_E_INVAL, "packet message has a truncated attribute at byte %td",
-				     (const char *)attr - (const char *)nlh);
 	if (!has_hdr)
 		return nfqueue__fail(NFQUEUE_E_INVAL, "packet message lacks its NFQA_PACKET_HDR attribute");
 	/* NFQA_CAP_LEN comes only when the copy was cut short; without it a

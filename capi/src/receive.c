@@ -75,6 +75,7 @@ static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size
 		atomic_fetch_add(&q->skipped, 1);
 		return;
 	}
+	nfqueue__runs_received_locked(q, p->f.id);
 	q->last_id = p->f.id;
 	/* Read after a batch verdict that covered it: the kernel already
 	 * let it go, so nobody must see it or verdict it again. */
@@ -316,6 +317,7 @@ static int receive_batch(struct nfqueue_queue *q, size_t max, int timeout_ms,
 		return rc;
 	pthread_mutex_lock(&q->lock);
 	kept = keep_undelivered_locked(q);
+	nfqueue__runs_new_batch_locked(q, kept, kept ? q->slots[0]->f.id : 0);
 	pthread_mutex_unlock(&q->lock);
 	if (kept)
 		return 0;
@@ -359,14 +361,14 @@ static int deliver(struct nfqueue_queue *q, nfqueue_callback callback, void *use
 		atomic_store(&q->in_callback, false);
 		/* Still in its slot unless the callback retained it. */
 		if (q->slots[q->delivered - 1] == p && p->state == NFQUEUE__BORROWED) {
-			bool had_verdict;
-
-			pthread_mutex_lock(&q->lock);
-			had_verdict = atomic_load(&p->has_verdict);
-			nfqueue__packet_expire(p);
-			if (!had_verdict)
+			if (atomic_load(&p->has_verdict)) {
+				nfqueue__packet_expire(p); /* the common case needs no lock */
+			} else {
+				pthread_mutex_lock(&q->lock);
+				nfqueue__packet_expire(p);
 				(void)nfqueue__settled_locked(q, p); /* errors: the flush below */
-			pthread_mutex_unlock(&q->lock);
+				pthread_mutex_unlock(&q->lock);
+			}
 		}
 		if (rc) {
 			rc = callback_status(rc);

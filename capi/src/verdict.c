@@ -16,15 +16,74 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <libmnl/libmnl.h>
-#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <arpa/inet.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
 
 #include "internal.h"
 
-/* A verdict message without payload: headers, verdict, mark. */
+/* One verdict, as the kernel reads it (NFQNL_MSG_VERDICT or _BATCH):
+ * the netlink and nfnetlink headers, the verdict and id, a mark if one is
+ * set, the replacement payload if there is one. */
+struct verdict_msg {
+	uint16_t type;         /* NFQNL_MSG_VERDICT or NFQNL_MSG_VERDICT_BATCH */
+	uint32_t id;           /* the packet's id, or the batch's last */
+	uint32_t verdict;      /* the kernel's verdict word */
+	bool has_mark;
+	uint32_t mark;
+	const void *payload;   /* NULL: none */
+	size_t payload_len;
+};
+
+/* A message without payload: headers, verdict, mark. */
 #define VERDICT_MSG_MAX 64u
+
+static struct nlattr *put_attr(uint8_t *at, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *attr = (struct nlattr *)at;
+
+	attr->nla_type = type;
+	attr->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy(at + NLA_HDRLEN, data, len);
+	/* Zeroed: no byte of ours leaks into the alignment padding. */
+	memset(at + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return attr;
+}
+
+/* Write `m` at the end of the pending buffer (which has room for it),
+ * behind the open run of like verdicts, which goes first. Built by hand:
+ * this runs once per packet, and each field is a store. */
+static void put_verdict_locked(struct nfqueue_queue *q, const struct verdict_msg *m)
+{
+	struct nfqnl_msg_verdict_hdr hdr = { .verdict = htonl(m->verdict), .id = htonl(m->id) };
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	uint8_t *start, *at;
+	uint32_t mark = htonl(m->mark);
+
+	nfqueue__runs_end_locked(q);
+	start = q->pending + q->pending_len;
+	nlh = (struct nlmsghdr *)start;
+	nfg = (struct nfgenmsg *)(start + NLMSG_HDRLEN);
+	at = start + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg));
+	nlh->nlmsg_type = (uint16_t)((NFNL_SUBSYS_QUEUE << 8) | m->type);
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 0;
+	nlh->nlmsg_pid = 0;
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons((uint16_t)q->queue_num);
+	at += NLA_ALIGN(put_attr(at, NFQA_VERDICT_HDR, &hdr, sizeof(hdr))->nla_len);
+	if (m->has_mark)
+		at += NLA_ALIGN(put_attr(at, NFQA_MARK, &mark, sizeof(mark))->nla_len);
+	if (m->payload)
+		at += NLA_ALIGN(put_attr(at, NFQA_PAYLOAD, m->payload, m->payload_len)->nla_len);
+	nlh->nlmsg_len = (uint32_t)(at - start);
+	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->pending_count++;
+}
 
 /* True if packet id `a` is `b` or older; ids wrap around at 2^32. */
 static bool id_at_or_before(uint32_t a, uint32_t b)
@@ -34,9 +93,11 @@ static bool id_at_or_before(uint32_t a, uint32_t b)
 
 int nfqueue__flush_locked(struct nfqueue_queue *q)
 {
-	size_t len = q->pending_len;
+	size_t len;
 	ssize_t n;
 
+	nfqueue__runs_end_locked(q);
+	len = q->pending_len;
 	if (!len)
 		return 0;
 	q->pending_len = 0;
@@ -64,35 +125,72 @@ int nfqueue__flush(struct nfqueue_queue *q)
 	return rc;
 }
 
-/* Room for a message of `need` bytes in the pending buffer, sending what
- * it holds first if it would not fit. */
+/* Room for a message of `need` bytes in the pending buffer, and for the
+ * open run's message ahead of it, sending what it holds first if they
+ * would not fit. */
 static int make_room_locked(struct nfqueue_queue *q, size_t need)
 {
-	if (q->pending_len + need <= NFQUEUE__PENDING_MAX)
+	if (q->pending_len + need + VERDICT_MSG_MAX <= NFQUEUE__PENDING_MAX)
 		return 0;
 	return nfqueue__flush_locked(q);
+}
+
+void nfqueue__put_single_locked(struct nfqueue_queue *q, uint32_t id, uint32_t verdict)
+{
+	struct verdict_msg m = { .type = NFQNL_MSG_VERDICT, .id = id, .verdict = verdict };
+
+	if (make_room_locked(q, VERDICT_MSG_MAX) == 0)
+		put_verdict_locked(q, &m);
+}
+
+void nfqueue__put_batch_locked(struct nfqueue_queue *q, uint32_t up_to_id, int verdict)
+{
+	struct verdict_msg m = { .type = NFQNL_MSG_VERDICT_BATCH, .id = up_to_id, .verdict = (uint32_t)verdict };
+
+	if (make_room_locked(q, VERDICT_MSG_MAX) == 0)
+		put_verdict_locked(q, &m);
+}
+
+/* Append packet `p`'s verdict message `m` and count the verdict given. */
+static int append_packet_verdict_locked(struct nfqueue_packet *p, const struct verdict_msg *m)
+{
+	size_t need = VERDICT_MSG_MAX + (m->payload ? NLA_HDRLEN + NLA_ALIGN(m->payload_len) : 0);
+	int rc = make_room_locked(p->queue, need);
+
+	if (rc)
+		return rc;
+	put_verdict_locked(p->queue, m);
+	if (m->type == NFQNL_MSG_VERDICT)
+		nfqueue__runs_note_single_locked(p->queue, m->id);
+	atomic_store(&p->has_verdict, true);
+	return 0;
+}
+
+static bool is_plain_verdict(int verdict);
+
+/* Collect packet `p`'s verdict `m`: into the run of like verdicts where
+ * it may join it (runs.c), else as a message of its own. */
+static int collect_verdict_locked(struct nfqueue_packet *p, const struct verdict_msg *m)
+{
+	if (p->state == NFQUEUE__BORROWED && p->queue->config.coalesce && !m->has_mark &&
+	    !m->payload && is_plain_verdict((int)m->verdict) &&
+	    nfqueue__runs_absorb_locked(p->queue, m->id, m->verdict)) {
+		atomic_store(&p->has_verdict, true);
+		return 0;
+	}
+	return append_packet_verdict_locked(p, m);
 }
 
 /* Append one NFQNL_MSG_VERDICT for `p`, with its new mark and payload. */
 static int append_verdict_locked(struct nfqueue_packet *p, uint32_t verdict)
 {
-	struct nfqueue_queue *q = p->queue;
-	size_t need = VERDICT_MSG_MAX + (p->new_payload ? MNL_ATTR_HDRLEN + MNL_ALIGN(p->new_payload_len) : 0);
-	struct nlmsghdr *nlh;
-	int rc = make_room_locked(q, need);
+	struct verdict_msg m = {
+		.type = NFQNL_MSG_VERDICT, .id = p->f.id, .verdict = verdict,
+		.has_mark = p->has_new_mark, .mark = p->new_mark,
+		.payload = p->new_payload, .payload_len = p->new_payload_len,
+	};
 
-	if (rc)
-		return rc;
-	nlh = nfq_nlmsg_put((char *)q->pending + q->pending_len, NFQNL_MSG_VERDICT, q->queue_num);
-	nfq_nlmsg_verdict_put(nlh, (int)p->f.id, (int)verdict);
-	if (p->has_new_mark)
-		nfq_nlmsg_verdict_put_mark(nlh, p->new_mark);
-	if (p->new_payload)
-		mnl_attr_put(nlh, NFQA_PAYLOAD, p->new_payload_len, p->new_payload);
-	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
-	q->pending_count++;
-	atomic_store(&p->has_verdict, true);
-	return 0;
+	return collect_verdict_locked(p, &m);
 }
 
 int nfqueue__settled_locked(struct nfqueue_queue *q, struct nfqueue_packet *p)
@@ -262,29 +360,20 @@ static int append_spec_locked(struct nfqueue_packet *p, const nfqueue_verdict_sp
 			      uint32_t verdict)
 {
 	struct nfqueue_queue *q = p->queue;
-	bool mark = p->has_new_mark || (s->flags & NFQUEUE_SPEC_MARK);
-	uint32_t mark_value = (s->flags & NFQUEUE_SPEC_MARK) ? s->mark : p->new_mark;
-	const void *payload = (s->flags & NFQUEUE_SPEC_PAYLOAD) ? s->payload : p->new_payload;
-	size_t payload_len = (s->flags & NFQUEUE_SPEC_PAYLOAD) ? s->payload_len : p->new_payload_len;
-	bool has_payload = (s->flags & NFQUEUE_SPEC_PAYLOAD) || p->new_payload;
-	size_t need = VERDICT_MSG_MAX + (has_payload ? MNL_ATTR_HDRLEN + MNL_ALIGN(payload_len) : 0);
-	struct nlmsghdr *nlh;
-	int rc = make_room_locked(q, need);
+	bool spec_mark = s->flags & NFQUEUE_SPEC_MARK, spec_payload = s->flags & NFQUEUE_SPEC_PAYLOAD;
+	struct verdict_msg m = {
+		.type = NFQNL_MSG_VERDICT, .id = p->f.id, .verdict = verdict,
+		.has_mark = spec_mark || p->has_new_mark,
+		.mark = spec_mark ? s->mark : p->new_mark,
+		/* An empty replacement is a payload too: "" stands for it. */
+		.payload = spec_payload ? (s->payload ? s->payload : "") : p->new_payload,
+		.payload_len = spec_payload ? s->payload_len : p->new_payload_len,
+	};
+	int rc = collect_verdict_locked(p, &m);
 
-	if (rc)
-		return rc;
-	nlh = nfq_nlmsg_put((char *)q->pending + q->pending_len, NFQNL_MSG_VERDICT, q->queue_num);
-	nfq_nlmsg_verdict_put(nlh, (int)p->f.id, (int)verdict);
-	if (mark)
-		nfq_nlmsg_verdict_put_mark(nlh, mark_value);
-	if (has_payload)
-		mnl_attr_put(nlh, NFQA_PAYLOAD, payload_len, payload ? payload : "");
-	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
-	q->pending_count++;
-	atomic_store(&p->has_verdict, true);
-	if (p->state == NFQUEUE__BORROWED && q->unsettled)
+	if (!rc && p->state == NFQUEUE__BORROWED && q->unsettled)
 		q->unsettled--;
-	return 0;
+	return rc;
 }
 
 NFQUEUE_API int nfqueue_queue_verdict_packets(size_t *out_index, nfqueue_queue *q,
@@ -373,7 +462,9 @@ static void mark_batch_given(struct nfqueue_queue *q, uint32_t up_to_id)
 
 	for (i = 0; i < q->nbatch; i++) {
 		p = q->slots[i];
-		if (p && p->state == NFQUEUE__BORROWED && !atomic_load(&p->has_verdict) &&
+		/* has_verdict first: the driving thread ends the borrow of a
+		 * packet with a verdict without the lock (see deliver()). */
+		if (p && !atomic_load(&p->has_verdict) && p->state == NFQUEUE__BORROWED &&
 		    id_at_or_before(p->f.id, up_to_id)) {
 			atomic_store(&p->has_verdict, true);
 			if (q->unsettled)
@@ -392,14 +483,12 @@ static void mark_batch_given(struct nfqueue_queue *q, uint32_t up_to_id)
 static void append_batch_locked(struct nfqueue_queue *q, uint32_t up_to_id, int verdict,
 				int set_mark, uint32_t mark)
 {
-	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->pending + q->pending_len,
-					     NFQNL_MSG_VERDICT_BATCH, q->queue_num);
+	struct verdict_msg m = {
+		.type = NFQNL_MSG_VERDICT_BATCH, .id = up_to_id, .verdict = (uint32_t)verdict,
+		.has_mark = set_mark, .mark = mark,
+	};
 
-	nfq_nlmsg_verdict_put(nlh, (int)up_to_id, verdict);
-	if (set_mark)
-		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
-	q->pending_count++;
+	put_verdict_locked(q, &m);
 }
 
 NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id, int verdict,
@@ -425,6 +514,7 @@ NFQUEUE_API int nfqueue_queue_verdict_batch(nfqueue_queue *q, uint32_t up_to_id,
 		rc = make_room_locked(q, VERDICT_MSG_MAX);
 		if (!rc) {
 			append_batch_locked(q, up_to_id, verdict, set_mark, mark);
+			nfqueue__runs_note_batch_locked(q, up_to_id);
 			rc = nfqueue__flush_locked(q);
 		}
 		if (!rc)
