@@ -17,7 +17,7 @@
 use std::ops::ControlFlow;
 use std::process::exit;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,16 +29,14 @@ const IDLE: Duration = Duration::from_secs(1);
 fn consume_run(queue: &mut Queue, wanted: u64) -> nfqueue::Result<u64> {
     let judged = Arc::new(AtomicU64::new(0));
     // Ends a run whose load stopped short, as an application's control
-    // thread would; one stop ends exactly one run, so it stops only then.
+    // thread would: a second without progress. Dropping `done` wakes it
+    // at once when the run ended by itself.
     let (stop, seen) = (queue.stop_handle(), Arc::clone(&judged));
+    let (done, ended) = mpsc::channel::<()>();
     let watcher = thread::spawn(move || {
         let mut last = u64::MAX;
-        loop {
-            thread::sleep(IDLE);
+        while let Err(mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(IDLE) {
             let now = seen.load(Ordering::Relaxed);
-            if now >= wanted {
-                return;
-            }
             if now == last {
                 let _ = stop.stop();
                 return;
@@ -60,6 +58,7 @@ fn consume_run(queue: &mut Queue, wanted: u64) -> nfqueue::Result<u64> {
             ControlFlow::Continue(())
         }
     });
+    drop(done);
     let _ = watcher.join();
     match outcome? {
         Some(Some(e)) => Err(e),
