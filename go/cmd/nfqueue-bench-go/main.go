@@ -14,6 +14,8 @@
 //
 // Usage: nfqueue-bench-go MODE QUEUE COUNT
 // Output: "MODE JUDGED SECONDS"
+//
+// NFQUEUE_BENCH_CPUPROFILE=PATH writes a CPU profile of the drain.
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -64,6 +67,13 @@ func main() {
 	}
 	fmt.Println("ready")
 	<-start
+	if path := os.Getenv("NFQUEUE_BENCH_CPUPROFILE"); path != "" {
+		// For looking into a row: go tool pprof BINARY PATH.
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 
 	began := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
