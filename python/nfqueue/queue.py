@@ -341,7 +341,7 @@ class Queue:
             try:
                 specs.append(_spec(item))
             except (TypeError, ValueError) as error:
-                error.index = index  # type: ignore[attr-defined]
+                setattr(error, "index", index)  # which decision, as C reports it
                 raise
         _c.queue_verdict_packets(self._open_handle(), specs)
 

@@ -357,6 +357,7 @@ assert c.config_get_copy_mode(config)[0] == c.COPY_PACKET and c.config_get_netns
 q = c.queue_open(7, config)
 c.config_free(config)
 owner = c.queue_owner(q, c.packet_base())            # frees q when it goes
+base = sys.getrefcount(owner)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 send = lambda body: sock.sendto(body, ("127.0.0.1", 9999))
 
@@ -450,12 +451,19 @@ while len(seen) < 2:
 threading.Timer(0.2, c.queue_stop, (q,)).start()
 assert c.queue_run(owner, lambda packet: None) is None
 
+# every packet and view holds the owner, and lets go of it
+del p, packets, got, seen, part, view, attrs
+gc.collect()
+assert sys.getrefcount(owner) == base, (sys.getrefcount(owner), base)
+assert c.queue_pull(owner, 8, 0) == []
+assert sys.getrefcount(owner) == base, (sys.getrefcount(owner), base)
+
 c.owner_close(owner)
 try:
     c.queue_pull(owner, 1, 0)
 except errors.QueueClosedError:
     pass
-del owner, p, packets, got, seen, part, view
+del owner
 gc.collect()                                         # the owner frees q
 other = c.queue_open(8, None)
 c.queue_close(other)
