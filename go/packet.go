@@ -8,6 +8,7 @@ import "C"
 import (
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -24,13 +25,16 @@ import (
 // Attributes the kernel may omit come with a presence result (v, ok):
 // absent is never reported as 0.
 type Packet struct {
-	q       *Queue
-	c       *C.nfqueue_packet
-	attrs   *C.nfqueue_attrs // a receive slot (borrowed), or the packet's own (retained)
-	gen     uint64           // the receive it came from
-	id      uint32
-	state   uint32 // stateVerdicted | stateRetained | stateReleased
-	attrsRC C.int  // nfqueue_packet_attrs()'s result when it was received
+	q     *Queue
+	c     *C.nfqueue_packet
+	attrs *C.nfqueue_attrs // a receive slot (borrowed), or the packet's own (retained)
+	gen   uint64           // the receive it came from
+	id    uint32
+	// stateVerdicted | stateRetained | stateReleased; atomic, as the
+	// goroutine a retained packet went to may verdict it while its
+	// receiver still looks whether it was retained.
+	state   atomic.Uint32
+	attrsRC C.int // nfqueue_packet_attrs()'s result when it was received
 
 	cleanup runtime.Cleanup // retained packets: the safety net that frees it
 }
@@ -44,10 +48,10 @@ const (
 // view returns the packet's attributes while reading them is safe: the
 // slot still holds this packet (or the retained packet is not released).
 func (p *Packet) view() *C.nfqueue_attrs {
-	if p == nil || p.attrs == nil || p.attrsRC != 0 || p.state&stateReleased != 0 {
+	if p == nil || p.attrs == nil || p.attrsRC != 0 || p.state.Load()&stateReleased != 0 {
 		return nil
 	}
-	if p.state&stateRetained == 0 && p.gen != p.q.gen.Load() {
+	if p.state.Load()&stateRetained == 0 && p.gen != p.q.gen.Load() {
 		return nil
 	}
 	return p.attrs
@@ -307,7 +311,7 @@ func (p *Packet) call(op string, f func(c *C.nfqueue_packet) C.int) error {
 	if err := p.usable(op); err != nil {
 		return err
 	}
-	if p.state&stateRetained == 0 {
+	if p.state.Load()&stateRetained == 0 {
 		p.q.mu.RLock()
 		defer p.q.mu.RUnlock()
 	}
@@ -317,7 +321,7 @@ func (p *Packet) call(op string, f func(c *C.nfqueue_packet) C.int) error {
 // usable refuses a nil or released-and-freed packet before C sees it.
 func (p *Packet) usable(op string) error {
 	if p == nil || p.c == nil {
-		if p != nil && p.state&stateRetained != 0 {
+		if p != nil && p.state.Load()&stateRetained != 0 {
 			return usageError(C.NFQUEUE_E_EXPIRED, op, "packet "+strconv.FormatUint(uint64(p.id), 10)+
 				" was released after Retain: it is gone, keep it until its last use")
 		}

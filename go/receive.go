@@ -66,8 +66,9 @@ func isCode(err error, code C.int) bool {
 
 // fill points p at receive slot i of generation gen.
 func (q *Queue) fill(p *Packet, i int, gen uint64) {
-	*p = Packet{q: q, c: q.cpkts[i], attrs: &q.cattrs[i], gen: gen, attrsRC: q.cstat[i]}
+	p.q, p.c, p.attrs, p.gen, p.attrsRC = q, q.cpkts[i], &q.cattrs[i], gen, q.cstat[i]
 	p.id = uint32(p.attrs.id)
+	p.state.Store(0)
 }
 
 // fillAll fills pkts[:n] from the slots, replacing nil and retained
@@ -75,7 +76,7 @@ func (q *Queue) fill(p *Packet, i int, gen uint64) {
 func (q *Queue) fillAll(pkts []*Packet, n int, gen uint64) {
 	for i := 0; i < n; i++ {
 		p := pkts[i]
-		if p == nil || p.state&stateRetained != 0 {
+		if p == nil || p.state.Load()&stateRetained != 0 {
 			p = new(Packet)
 			pkts[i] = p
 		}
@@ -210,7 +211,7 @@ func (q *Queue) Run(ctx context.Context, handler func(*Packet)) error {
 			p := new(Packet)
 			q.fill(p, i, gen)
 			handler(p)
-			if p.state == 0 {
+			if p.state.Load() == 0 {
 				_ = p.Release() // its life ends with its handler, as in C's run
 			}
 		}

@@ -191,3 +191,46 @@ func TestStopEndsRecv(t *testing.T) {
 		t.Errorf("TryRecv with nothing queued: %d, %v", n, err)
 	}
 }
+
+// A handler hands retained packets to another goroutine, which verdicts
+// them while Run goes on (go test -race checks the hand-over).
+func TestRunHandsRetainedPacketsToAGoroutine(t *testing.T) {
+	const num = 6
+	q := open(t, num, nil)
+	r := listen(t, basePort+num)
+	later := make(chan *nfqueue.Packet)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for p := range later {
+			if err := p.Accept(nfqueue.WithMark(4)); err != nil {
+				t.Error(err)
+			}
+			if err := p.Release(); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	handled := 0
+	send(t, basePort+num, "p1", "p2", "p3", "p4", "p5") // queued until Run takes them
+	err := q.Run(ctx, func(p *nfqueue.Packet) {
+		kept, err := p.Retain()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		later <- kept
+		if handled++; handled == 5 {
+			cancel()
+		}
+	})
+	close(later)
+	<-done
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run: %v", err)
+	}
+	if got := r.expect(5); !slices.Equal(got, []string{"p1", "p2", "p3", "p4", "p5"}) {
+		t.Errorf("received %q", got)
+	}
+}

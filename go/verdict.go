@@ -85,7 +85,7 @@ func (p *Packet) verdict(v Verdict, queueNum uint32, flags uint32, opts []Option
 	if len(payload) > 0 {
 		data = unsafe.Pointer(&payload[0])
 	}
-	borrowed := p.state&stateRetained == 0
+	borrowed := p.state.Load()&stateRetained == 0
 	if borrowed {
 		p.q.mu.RLock()
 	}
@@ -101,7 +101,7 @@ func (p *Packet) verdict(v Verdict, queueNum uint32, flags uint32, opts []Option
 		p.q.mu.RUnlock()
 	}
 	if err == nil {
-		p.state |= stateVerdicted
+		p.state.Or(stateVerdicted)
 	}
 	return err
 }
@@ -115,7 +115,7 @@ func (p *Packet) Retain() (*Packet, error) {
 	if err := p.usable("nfqueue_packet_retain"); err != nil {
 		return nil, err
 	}
-	if p.state&stateRetained != 0 {
+	if p.state.Load()&stateRetained != 0 {
 		return p, nil
 	}
 	own := new(C.nfqueue_attrs) // Go memory: it holds only C pointers
@@ -132,7 +132,7 @@ func (p *Packet) Retain() (*Packet, error) {
 		return nil, err
 	}
 	// Retained: from now on the handle is ours to free.
-	p.state |= stateRetained
+	p.state.Or(stateRetained)
 	p.attrs, p.attrsRC = own, 0
 	if err != nil {
 		p.attrsRC = r.rc // attributes unreadable, verdicts still work
@@ -156,16 +156,16 @@ func (p *Packet) Release() error {
 	if p == nil || p.c == nil {
 		return nil
 	}
-	if p.state&stateRetained != 0 {
+	if p.state.Load()&stateRetained != 0 {
 		p.cleanup.Stop()
 		C.nfqueue_packet_free(p.c)
 		p.c = nil
-		p.state |= stateReleased
+		p.state.Or(stateReleased)
 		return nil
 	}
 	p.q.mu.RLock()
 	defer p.q.mu.RUnlock()
-	p.state |= stateReleased
+	p.state.Or(stateReleased)
 	return check("nfqueue_packet_release", func() C.int { return C.nfqueue_packet_release(p.c) })
 }
 
@@ -247,7 +247,7 @@ func (q *Queue) VerdictPackets(specs []VerdictSpec) error {
 	q.mu.RUnlock()
 	if err == nil {
 		for i := range specs {
-			specs[i].Packet.state |= stateVerdicted
+			specs[i].Packet.state.Or(stateVerdicted)
 		}
 	}
 	return err
