@@ -51,11 +51,12 @@ static uint32_t registry_cursor;
 /* The queue this thread received from last: its borrowed packets are
  * looked up first. Any other thread looks among the retained packets
  * first, so it never reads a batch the receiving thread is refilling. */
-static _Thread_local const struct nfqueue_queue *receiving_queue;
+static _Thread_local uint64_t receiving_serial;
+static _Atomic uint64_t next_serial = 1;
 
 void nfqueue__note_receiver(const struct nfqueue_queue *q)
 {
-	receiving_queue = q;
+	receiving_serial = q->serial;
 }
 
 int nfqueue__registry_add(struct nfqueue_queue *q)
@@ -68,7 +69,9 @@ int nfqueue__registry_add(struct nfqueue_queue *q)
 
 		if (atomic_load(&registry[at]) == NULL) {
 			q->registry_index = at;
-			q->next_seq = registry_next_seq[at];
+			/* Numbers start at 1: a slot being refilled reads 0. */
+			q->next_seq = registry_next_seq[at] ? registry_next_seq[at] : 1;
+			q->serial = atomic_fetch_add(&next_serial, 1);
 			atomic_store(&registry[at], q);
 			/* Spread entries, so an entry is reused as late as possible. */
 			registry_cursor = at + 1;
@@ -213,7 +216,7 @@ struct nfqueue_packet *nfqueue__resolve(const nfqueue_packet *handle, int *rc)
 	q = atomic_load(&registry[(value >> INDEX_SHIFT) & (REGISTRY_SIZE - 1)]);
 	seq = (uint64_t)(value >> SEQ_SHIFT) & SEQ_MASK;
 	p = NULL;
-	if (q && q == receiving_queue) {
+	if (q && q->serial == receiving_serial) {
 		p = find_borrowed(q, seq);
 		if (!p)
 			p = find_retained(q, seq);

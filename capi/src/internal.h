@@ -130,8 +130,13 @@ enum nfqueue__packet_state {
 };
 
 struct nfqueue_packet {
+	/* The packet's number in its queue, never reused and never 0: its
+	 * handle names it by this number (see handle.c). With `state`, the
+	 * one field another thread may read while the driving thread refills
+	 * the slot, hence atomic, and first: a refill clears what follows. */
+	_Atomic uint64_t seq;
+	_Atomic int state;    /* an enum nfqueue__packet_state */
 	struct nfqueue_queue *queue;
-	enum nfqueue__packet_state state;
 	/* Atomic: a batch verdict from another thread sets it under the
 	 * queue's lock while the packet's owner may read it without. */
 	atomic_bool has_verdict;
@@ -146,9 +151,6 @@ struct nfqueue_packet {
 	/* Names resolved while the socket was open, so retained packets can
 	 * still answer after close. "" = not resolved yet. */
 	char ifname[4][NFQUEUE_IFNAMSIZ];
-	/* The packet's number in its queue, never reused: its handle names it
-	 * by this number (see handle.c). */
-	uint64_t seq;
 	size_t slot;          /* index in queue->slots while borrowed */
 	/* Links in the queue's list of retained packets, and in the bucket of
 	 * the retained table that finds a retained packet by its number. */
@@ -186,8 +188,10 @@ struct nfqueue_queue {
 	 * with the socket; -1 where the kernel has none. Read by stats.c. */
 	int proc_fd;
 
-	/* Where this queue's handles find it (handle.c). */
+	/* Where this queue's handles find it (handle.c), and a number no
+	 * other queue of the process has. */
 	uint32_t registry_index;
+	uint64_t serial;
 	uint64_t next_seq;    /* the number the next packet gets */
 
 	/* Guards fd use for sending, `closed` transitions, the retained list
@@ -213,8 +217,9 @@ struct nfqueue_queue {
 	size_t max_msg;   /* largest message one recv can return */
 	size_t backlog;   /* bytes of packet messages read during open, not yet handed out */
 	/* Borrowed slots of the current batch; slot i holds packet number
-	 * batch_seq + i. Read from other threads only through atomics. */
-	struct nfqueue_packet **slots;
+	 * batch_seq + i. Atomic pointers: a thread resolving a retained
+	 * packet's handle may read them while the driving thread refills. */
+	_Atomic(struct nfqueue_packet *) *slots;
 	atomic_size_t nbatch;  /* packets in the current batch */
 	_Atomic uint64_t batch_seq;
 	size_t delivered; /* of those, how many were handed to the caller */

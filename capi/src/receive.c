@@ -49,7 +49,9 @@ static struct nfqueue_packet *next_slot(struct nfqueue_queue *q)
 			return NULL;
 		q->slots[at] = p;
 	}
-	memset(p, 0, sizeof(*p));
+	/* Not seq and state: another thread may be reading them (handle.c). */
+	memset((uint8_t *)p + offsetof(struct nfqueue_packet, queue), 0,
+	       sizeof(*p) - offsetof(struct nfqueue_packet, queue));
 	p->queue = q;
 	p->state = NFQUEUE__BORROWED;
 	p->slot = at;
