@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -35,7 +34,7 @@ func TestReadmeExampleBuilds(t *testing.T) {
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Skipf("no go command on PATH to build the example with: %v", err)
 	}
 	for i, block := range blocks {
 		dir := t.TempDir()
