@@ -10,6 +10,8 @@
 //! (signal-hook), which stops the queue with a StopHandle. Every thread
 //! but the main one blocks them (and SIGUSR1), so the handler runs on the
 //! main thread and a wait of an interruptible queue ends there.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod judge;
 mod plan;
 mod raw;

@@ -166,8 +166,9 @@ impl Config {
             CopyMode::Meta => (sys::NFQUEUE_COPY_META, 0),
             CopyMode::Packet(range) => (sys::NFQUEUE_COPY_PACKET, range),
         };
-        // SAFETY (each setter below): the config pointer is the live one
-        // this Config owns, non-null because no error was recorded.
+        // SAFETY: the config pointer is the live one this Config owns,
+        // non-null because no error was recorded (set() checks); the same
+        // holds for each setter below.
         self.set(|c| unsafe { sys::nfqueue_config_set_copy_mode(c, mode as c_int, range) })
     }
 
