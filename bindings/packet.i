@@ -297,8 +297,12 @@ static PyObject *pynfqueue_packet_get_attrs(PyObject *self, void *closure)
 
 static PyObject *pynfqueue_packet_get_queue_num(PyObject *self, void *closure)
 {
+	pynfqueue_owner *owner = ((pynfqueue_packet *)self)->owner;
+
 	(void)closure;
-	return PyLong_FromUnsignedLong(nfqueue_queue_num(((pynfqueue_packet *)self)->owner->queue));
+	if (!owner)
+		Py_RETURN_NONE;
+	return PyLong_FromUnsignedLong(nfqueue_queue_num(owner->queue));
 }
 
 static PyGetSetDef pynfqueue_packet_getset[] = {
