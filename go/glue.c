@@ -23,8 +23,9 @@ gonfq_result gonfq_pull(nfqueue_packet **out, nfqueue_attrs *attrs, int *status,
 	return r;
 }
 
-gonfq_result gonfq_verdict(nfqueue_packet *packet, int verdict, uint32_t options, uint32_t mark,
-			   uint32_t queue_num, const void *payload, size_t payload_len)
+gonfq_result gonfq_verdict(nfqueue_packet *packet, nfqueue_attrs *attrs, int verdict,
+			   uint32_t options, uint32_t mark, uint32_t queue_num,
+			   const void *payload, size_t payload_len)
 {
 	gonfq_result r = { 0, GONFQ_STEP_NONE, 0 };
 
@@ -34,6 +35,10 @@ gonfq_result gonfq_verdict(nfqueue_packet *packet, int verdict, uint32_t options
 		if (r.rc) {
 			r.step = GONFQ_STEP_SET_PAYLOAD;
 			return r;
+		}
+		if (attrs) {
+			attrs->size = sizeof(*attrs);
+			(void)nfqueue_packet_attrs(attrs, packet);
 		}
 	}
 	if (options & GONFQ_MARK) {

@@ -52,10 +52,13 @@ gonfq_result gonfq_pull(nfqueue_packet **out, nfqueue_attrs *attrs, int *status,
 
 /*
  * Set the replacement payload and the mark if asked, then give the
- * verdict (or send it to another queue): one crossing per verdict.
+ * verdict (or send it to another queue): one crossing per verdict. Once a
+ * replacement is set, *attrs is read again, so that it shows the
+ * replacement as nfqueue_packet_payload() would.
  */
-gonfq_result gonfq_verdict(nfqueue_packet *packet, int verdict, uint32_t options, uint32_t mark,
-			   uint32_t queue_num, const void *payload, size_t payload_len);
+gonfq_result gonfq_verdict(nfqueue_packet *packet, nfqueue_attrs *attrs, int verdict,
+			   uint32_t options, uint32_t mark, uint32_t queue_num,
+			   const void *payload, size_t payload_len);
 
 /* nfqueue_packet_retain(), then nfqueue_packet_attrs() into *attrs. */
 gonfq_result gonfq_retain(nfqueue_packet *packet, nfqueue_attrs *attrs);

@@ -262,7 +262,8 @@ func (p *Packet) OrigLen() (uint32, bool) {
 	return 0, false
 }
 
-// Payload returns the packet from its network header on, as received.
+// Payload returns the packet from its network header on: as received,
+// or the replacement once a verdict gave one (WithPayload).
 // It is zero-copy: the slice points into the library's receive buffer
 // and is valid only until the next Recv (for Run: until the handler
 // returns) or Close, unless the packet is retained; copy what you need

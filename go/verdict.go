@@ -89,8 +89,12 @@ func (p *Packet) verdict(v Verdict, queueNum uint32, flags uint32, opts []Option
 	if borrowed {
 		p.q.mu.RLock()
 	}
+	var attrs *C.nfqueue_attrs
+	if flags&C.GONFQ_PAYLOAD != 0 && p.view() != nil {
+		attrs = p.attrs // Payload() then shows the replacement, as in C
+	}
 	runtime.LockOSThread()
-	r := C.gonfq_verdict(p.c, C.int(v), C.uint32_t(flags), C.uint32_t(mark), C.uint32_t(queueNum),
+	r := C.gonfq_verdict(p.c, attrs, C.int(v), C.uint32_t(flags), C.uint32_t(mark), C.uint32_t(queueNum),
 		data, C.size_t(len(payload)))
 	var err error
 	if r.rc != 0 {

@@ -162,3 +162,26 @@ func TestQueuesRunOnePerQueue(t *testing.T) {
 		t.Errorf("received %d, handled %d of 8", len(got), handled.Load())
 	}
 }
+
+// After a verdict that replaced the payload, Payload shows the
+// replacement, as the library's own getter does.
+func TestPayloadShowsTheReplacement(t *testing.T) {
+	const num = 7
+	q := open(t, num, nil)
+	r := listen(t, basePort+num)
+	send(t, basePort+num, "before")
+	p := recvN(t, q, 1)[0]
+	edited := bytes.Replace(p.Payload(), []byte("before"), []byte("after!"), 1)
+	if err := nfqueue.UpdateChecksums(edited); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Accept(nfqueue.WithPayload(edited)); err != nil {
+		t.Fatal(err)
+	}
+	if got := udpData(p.Payload()); got != "after!" {
+		t.Errorf("Payload after the verdict: %q, want the replacement", got)
+	}
+	if got := r.expect(1); !slices.Equal(got, []string{"after!"}) {
+		t.Errorf("received %q", got)
+	}
+}
