@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
-use nfqueue::{Config, CopyMode, Error, ErrorKind, Flags, Queue, StopHandle, Verdict};
+use nfqueue::{Config, CopyMode, ErrorKind, Flags, Queue, StopHandle, Verdict};
 use nix::sys::signal::{SigSet, Signal};
 
 use judge::{Agent, Due, Together};
@@ -290,7 +290,12 @@ fn consume_dispatch(queue: &mut Queue, agent: &mut Agent, signals: &Signals) -> 
     let fd = match queue.as_fd().try_clone_to_owned() {
         Ok(fd) => fd,
         Err(e) => {
-            report::error("dup", &io_error(e));
+            let mut l = Line::new("error");
+            l.set("call", "dup")
+                .set("code", nfqueue_sys::NFQUEUE_E_IO)
+                .set("name", "NFQUEUE_E_IO")
+                .set("message", format!("cannot duplicate the queue's socket to poll it: {e}"));
+            l.emit();
             return EXIT_RUNTIME;
         }
     };
@@ -314,12 +319,6 @@ fn consume_dispatch(queue: &mut Queue, agent: &mut Agent, signals: &Signals) -> 
         }
     }
     EXIT_CLEAN
-}
-
-fn io_error(e: std::io::Error) -> Error {
-    // Only for reporting: the closest library error kind.
-    let _ = e;
-    Config::new().netns("\0").check().unwrap_err()
 }
 
 fn consume_pull(queue: &mut Queue, agent: &mut Agent, signals: &Signals) -> i32 {
