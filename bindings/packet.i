@@ -311,6 +311,33 @@ static PyGetSetDef pynfqueue_packet_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
+/* packet._verdict(v): nfqueue_packet_verdict as a method taking one int,
+ * the hot path of accept() and drop() (no argument tuple to unpack). */
+static PyObject *pynfqueue_packet_verdict_method(PyObject *self, PyObject *arg)
+{
+	nfqueue_packet *p;
+	long verdict = PyLong_AsLong(arg);
+	int rc;
+
+	if (verdict == -1 && PyErr_Occurred())
+		return NULL;
+	if (verdict < INT_MIN || verdict > INT_MAX) {
+		PyErr_SetString(PyExc_OverflowError, "verdict does not fit a C int");
+		return NULL;
+	}
+	if (pynfqueue_packet_arg(self, &p, "Packet._verdict") < 0)
+		return NULL;
+	rc = nfqueue_packet_verdict(p, (int)verdict);
+	if (rc < 0)
+		return pynfqueue_raise_last(rc);
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef pynfqueue_packet_methods[] = {
+	{ "_verdict", pynfqueue_packet_verdict_method, METH_O, "nfqueue_packet_verdict" },
+	{ NULL, NULL, 0, NULL },
+};
+
 static PyMemberDef pynfqueue_packet_members[] = {
 	{ "_retained", T_BOOL, offsetof(pynfqueue_packet, retained), READONLY, "retain() was called" },
 	{ NULL, 0, 0, 0, NULL },
@@ -328,6 +355,7 @@ static PyTypeObject pynfqueue_packet_type = {
 	.tp_weaklistoffset = offsetof(pynfqueue_packet, weakrefs),
 	.tp_getset = pynfqueue_packet_getset,
 	.tp_members = pynfqueue_packet_members,
+	.tp_methods = pynfqueue_packet_methods,
 	/* no tp_new: only receiving makes packets */
 };
 

@@ -198,7 +198,7 @@ class Packet(_c.packet_base()):  # type: ignore[misc]
         payload if given (see nfqueue.checksum to fix its checksums)."""
         verdict = _validate.member(Verdict, verdict, "verdict")
         if mark is None and payload is None:
-            _c.packet_verdict(self, int(verdict))
+            self._verdict(int(verdict))
         else:
             _c.packet_decide(self, int(verdict), _validate.mark(mark),
                              _validate.payload(payload, _c.PAYLOAD_MAX), -1, 0)
@@ -206,13 +206,13 @@ class Packet(_c.packet_base()):  # type: ignore[misc]
     def accept(self, mark: Optional[int] = None, payload: Optional[Payload] = None) -> None:
         """Let the packet go on."""
         if mark is None and payload is None:
-            _c.packet_verdict(self, _ACCEPT)
+            self._verdict(_ACCEPT)
         else:
             self.verdict(Verdict.ACCEPT, mark, payload)
 
     def drop(self) -> None:
         """Discard the packet."""
-        _c.packet_verdict(self, _DROP)
+        self._verdict(_DROP)
 
     def repeat(self, mark: Optional[int] = None, payload: Optional[Payload] = None) -> None:
         """Run the packet through the same hook again (set a mark a rule
