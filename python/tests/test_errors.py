@@ -165,3 +165,18 @@ def test_a_closed_queue_says_so(netns):
                  lambda: next(iter(queue))):
         with pytest.raises(nfqueue.QueueClosedError, match="queue 4.* closed"):
             call()
+
+
+def test_messages_name_the_python_option_not_the_c_setter():
+    # Where the library's message names one of its calls, the exception
+    # says what the Python program calls it.
+    with pytest.raises(nfqueue.InvalidArgumentError) as info:
+        errors._raise_status(_nfqueue.E_INVAL,
+                             "too large: see nfqueue_config_set_rcvbuf() and nfqueue_config_set_max_len")
+    assert str(info.value) == "too large: see rcvbuf= and max_len="
+    with pytest.raises(nfqueue.QueueBusyError) as info:
+        errors._raise_status(_nfqueue.E_BUSY, "call nfqueue_queue_stop() and close after")
+    assert str(info.value) == "call stop() and close after"
+    with pytest.raises(nfqueue.NfqueueError) as info:
+        errors._raise_status(_nfqueue.E_IO, "nfqueue_unknown_call() failed")
+    assert str(info.value) == "nfqueue_unknown_call() failed"  # not ours to rename
