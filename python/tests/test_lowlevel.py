@@ -36,6 +36,9 @@ def map_symbols():
 def test_every_exported_c_function_has_a_python_counterpart():
     symbols = map_symbols()
     assert len(symbols) > 50
+    node_1_1 = MAP.read_text().split("NFQUEUE_1.1", 1)[1]
+    assert {"nfqueue_packet_release", "nfqueue_queue_verdict_packets",
+            "nfqueue_check_permission"} <= set(re.findall(r"(nfqueue_\w+);", node_1_1)) <= set(symbols)
     missing = [s for s in symbols if not callable(getattr(c, s[len("nfqueue_"):], None))]
     assert missing == []
 
