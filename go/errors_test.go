@@ -58,6 +58,16 @@ func TestBadInputIsAnErrorNotAPanic(t *testing.T) {
 	if err := nfqueue.UpdateChecksums(nil); !errors.Is(err, nfqueue.ErrInvalid) {
 		t.Errorf("UpdateChecksums(nil): %v", err)
 	}
+	var nilQueue *nfqueue.Queue
+	if _, err := nilQueue.Recv(context.Background(), make([]*nfqueue.Packet, 1)); !errors.Is(err, nfqueue.ErrInvalid) {
+		t.Errorf("Recv on a nil Queue: %v", err)
+	}
+	if err := nilQueue.Run(context.Background(), func(*nfqueue.Packet) {}); !errors.Is(err, nfqueue.ErrInvalid) {
+		t.Errorf("Run on a nil Queue: %v", err)
+	}
+	if nilQueue.Close() != nil || nilQueue.FD() != -1 {
+		t.Error("a nil Queue closes as a no-op and has no fd")
+	}
 	if !errors.Is(nfqueue.ErrPermission, os.ErrPermission) {
 		t.Error("ErrPermission is an os.ErrPermission")
 	}
@@ -150,5 +160,30 @@ func TestRetainedPacketFromAnotherGoroutineAndAfterClose(t *testing.T) {
 	}
 	if got := r.expect(0); len(got) != 0 {
 		t.Errorf("received %q after Close", got)
+	}
+}
+
+// A borrowed packet used after its queue closed is refused by the
+// library, and Close gave it the default verdict.
+func TestBorrowedPacketAfterClose(t *testing.T) {
+	const num = 5
+	q := open(t, num, nil)
+	r := listen(t, basePort+num)
+	send(t, basePort+num, "closed under it")
+	p := recvN(t, q, 1)[0]
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Drop(); !errors.Is(err, nfqueue.ErrExpired) && !errors.Is(err, nfqueue.ErrClosed) {
+		t.Errorf("verdict after Close: %v, want ErrExpired or ErrClosed", err)
+	}
+	if _, err := p.PayloadErr(); err == nil || p.Payload() != nil {
+		t.Errorf("payload after Close: %v", err)
+	}
+	if _, err := p.Retain(); err == nil {
+		t.Error("Retain after Close succeeded")
+	}
+	if got := r.expect(1); len(got) != 1 {
+		t.Errorf("received %q: Close must accept it (the default verdict)", got)
 	}
 }

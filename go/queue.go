@@ -46,6 +46,11 @@ type Queue struct {
 	cleanup runtime.Cleanup
 }
 
+// nilQueue is the error of a method called on a nil *Queue.
+func nilQueue(op string) error {
+	return usageError(C.NFQUEUE_E_INVAL, op, "nil *nfqueue.Queue: use the Queue that Open returned")
+}
+
 // queueMemory is what the cleanup frees: no pointer back to the Queue.
 type queueMemory struct {
 	c                   *C.nfqueue_queue
@@ -141,12 +146,20 @@ func (q *Queue) Close() error {
 }
 
 // Num returns the queue's number.
-func (q *Queue) Num() uint32 { return q.num }
+func (q *Queue) Num() uint32 {
+	if q == nil {
+		return 0
+	}
+	return q.num
+}
 
 // FD returns the queue's netlink socket, for poll or epoll: readable
 // means TryRecv will find packets. Borrowed: do not read from it or
 // close it. -1 once the queue is closed.
 func (q *Queue) FD() int {
+	if q == nil {
+		return -1
+	}
 	fd := C.nfqueue_queue_fd(q.c)
 	runtime.KeepAlive(q)
 	return int(fd)
@@ -156,6 +169,9 @@ func (q *Queue) FD() int {
 // next one: Run returns nil, Recv ErrStopped. One Stop ends one receive.
 // Safe from any goroutine.
 func (q *Queue) Stop() error {
+	if q == nil {
+		return nilQueue("nfqueue_queue_stop")
+	}
 	q.strayStop.Store(false) // the stop C keeps is this one now
 	err := check("nfqueue_queue_stop", func() C.int { return C.nfqueue_queue_stop(q.c) })
 	runtime.KeepAlive(q)
@@ -171,6 +187,9 @@ func (q *Queue) stopForContext() {
 // Flush sends the verdicts collected so far (see Config.SetCoalesce) now.
 // From the receiving goroutine only.
 func (q *Queue) Flush() error {
+	if q == nil {
+		return nilQueue("nfqueue_queue_flush")
+	}
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	return check("nfqueue_queue_flush", func() C.int { return C.nfqueue_queue_flush(q.c) })
@@ -189,6 +208,9 @@ func (q *Queue) VerdictBatchMark(upToID uint32, v Verdict, mark uint32) error {
 }
 
 func (q *Queue) verdictBatch(upToID uint32, v Verdict, setMark C.int, mark uint32) error {
+	if q == nil {
+		return nilQueue("nfqueue_queue_verdict_batch")
+	}
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	return check("nfqueue_queue_verdict_batch", func() C.int {
@@ -200,6 +222,9 @@ func (q *Queue) verdictBatch(upToID uint32, v Verdict, setMark C.int, mark uint3
 // messages to this queue's socket for a full receive buffer (ENOBUFS).
 // One report covers an episode that may have lost many packets.
 func (q *Queue) EnobufsCount() uint64 {
+	if q == nil {
+		return 0
+	}
 	n := C.nfqueue_queue_enobufs_count(q.c)
 	runtime.KeepAlive(q)
 	return uint64(n)
@@ -221,6 +246,9 @@ type Stats struct {
 // Stats reads the queue's counters. ErrUnsupported where the kernel does
 // not publish them; ErrClosed after Close. Any goroutine.
 func (q *Queue) Stats() (Stats, error) {
+	if q == nil {
+		return Stats{}, nilQueue("nfqueue_queue_stats")
+	}
 	var s C.nfqueue_stats
 	s.size = C.size_t(unsafe.Sizeof(s))
 	err := check("nfqueue_queue_stats", func() C.int { return C.nfqueue_queue_stats(&s, q.c) })

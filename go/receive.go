@@ -104,6 +104,9 @@ func (q *Queue) fillAll(pkts []*Packet, n int, gen uint64) {
 // buffer (unless Config.SetNobufsErrors(false)); receiving may go on
 // after ErrNoBufs.
 func (q *Queue) Recv(ctx context.Context, pkts []*Packet) (int, error) {
+	if q == nil {
+		return 0, nilQueue("nfqueue_queue_pull")
+	}
 	max := min(len(pkts), q.batch)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -133,6 +136,9 @@ func (q *Queue) Recv(ctx context.Context, pkts []*Packet) (int, error) {
 // now and returns 0 when there are none. With FD it lets an event loop
 // wait for the queue itself.
 func (q *Queue) TryRecv(pkts []*Packet) (int, error) {
+	if q == nil {
+		return 0, nilQueue("nfqueue_queue_pull")
+	}
 	n, gen, err := q.pull(min(len(pkts), q.batch), 0)
 	if err != nil {
 		return 0, err
@@ -154,6 +160,9 @@ func (q *Queue) TryRecv(pkts []*Packet) (int, error) {
 // (ErrNoBufs) is counted in EnobufsCount and does not end the run.
 // A panic in handler ends Run and is not recovered.
 func (q *Queue) Run(ctx context.Context, handler func(*Packet)) error {
+	if q == nil {
+		return nilQueue("nfqueue_queue_run")
+	}
 	if handler == nil {
 		return usageError(C.NFQUEUE_E_INVAL, "nfqueue_queue_run", "Run needs a handler function, got nil")
 	}

@@ -203,6 +203,9 @@ func (e *VerdictError) Unwrap() error { return e.Err }
 // *VerdictError, names it. Borrowed and retained packets of this queue
 // may be mixed.
 func (q *Queue) VerdictPackets(specs []VerdictSpec) error {
+	if q == nil {
+		return nilQueue("nfqueue_queue_verdict_packets")
+	}
 	if len(specs) == 0 {
 		return nil
 	}
