@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Read capi/libnfqueue.map, the version script, for the ABI checks.
 
 A small parser for the subset of the GNU ld version-script language the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * demo-filter.c - the filter that scripts/demo runs on live traffic.
  *

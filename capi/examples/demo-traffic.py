@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Traffic and report for scripts/demo.
 
   demo-traffic.py send DROP_PORT MARK_PORT REWRITE_PORT > results.json

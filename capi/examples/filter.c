@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * filter.c - a complete libnfqueue program: drop UDP packets to one port,
  * accept everything else, stop cleanly on Ctrl+C.

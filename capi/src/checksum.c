@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * checksum.c - recompute the IPv4 header checksum and TCP/UDP checksums
  * (RFC 1071 one's complement sums) after a payload was edited.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * config.c - the opaque configuration object and the validation of each
  * value, so a bad value is reported where it is set, not at open.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * errors.c - status code descriptions, the thread-local detail message,
  * and the version queries.

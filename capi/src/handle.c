@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * handle.c - the handles a caller holds for packets, made so that a stale
  * one can never name another packet.

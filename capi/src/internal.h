@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * internal.h - what the files of libnfqueue share and nobody else sees.
  * Nothing here is exported (the build uses -fvisibility=hidden and the

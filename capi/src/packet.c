@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * packet.c - what a packet tells (its metadata getters), and its lifetime:
  * borrowed from the receive buffer, or retained as the caller's own copy.

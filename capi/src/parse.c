@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * parse.c - read one NFQNL_MSG_PACKET message into struct nfqueue__fields.
  *

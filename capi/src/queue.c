@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * queue.c - a queue's life: the socket, binding and configuring it in the
  * kernel, and closing it so that no packet is left without a verdict.

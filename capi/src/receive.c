@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * receive.c - turning the socket's messages into batches of borrowed
  * packets, and the three ways to consume them: run (blocking, callbacks),

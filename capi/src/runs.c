@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * runs.c - sending a run of like verdicts as one batch verdict.
  *

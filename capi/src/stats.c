@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stats.c - a queue's counters: the kernel's, read from its /proc table,
  * and the library's own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * testhook.c - a kernel-less queue and a datagram fed where recv() would
  * return it, so fuzzers and unit tests run exactly the receive path that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * testhook.h - for tests only (fuzzing, hostile-input unit tests): a queue
  * with no kernel behind it, and a way to hand it a datagram where recv()

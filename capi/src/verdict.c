@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * verdict.c - verdicts: collected into one buffer and sent to the kernel
  * together, one at a time or as a batch, keeping the promise of exactly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dump.c - `nfqueue dump`: bind a queue, print one line per packet,
  * optionally save the packets as a pcap file, and accept every packet.

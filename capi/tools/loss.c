@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loss.c - the loss watcher of `nfqueue dump` (see loss.h).
  */

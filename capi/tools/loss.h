@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loss.h - watch a queue's loss counters while `nfqueue dump` runs.
  *

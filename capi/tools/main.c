@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - `nfqueue`, the command-line tool of libnfqueue: picks the
  * subcommand and hands it the rest of the command line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * owner.c - from a netlink port id to "PID/COMM".
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * owner.h - which process holds a netlink socket, for `nfqueue stats`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pcap.h - a minimal writer of classic libpcap capture files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stats.c - `nfqueue stats`: the kernel's table of bound queues.
  *

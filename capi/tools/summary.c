@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * summary.c - the L3/L4 one-liner of `nfqueue dump`.
  *

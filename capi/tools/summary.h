@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * summary.h - a one-line description of an IP packet's L3/L4 headers,
  * in the spirit of tcpdump's, e.g. "udp 10.0.0.1:1234 -> 10.0.0.2:9 len=5".

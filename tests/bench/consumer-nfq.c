@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * consumer-nfq.c - the benchmark's baseline: plain libnetfilter_queue, no
  * libnfqueue, in the drain shape of consumer.c (bind, "ready", SIGUSR1,

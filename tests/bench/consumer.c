@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * consumer.c - the benchmark's C consumer. It binds a queue, says "ready",
  * waits for SIGUSR1 (sent once the kernel holds the whole load), then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """consumer.py - the benchmark's Python consumer, in the C consumer's
 shape: bind, say "ready", wait for SIGUSR1 (sent once the kernel holds the
 whole load), drain COUNT packets in one style through the Python package,

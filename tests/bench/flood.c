@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * flood.c - the benchmark's traffic: COUNT small UDP datagrams to one
  * port on 127.0.0.1, as fast as one core sends them. Runs only inside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ledger.c - the accounting of tests/stress (see ledger.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stress.c - many threads on one real queue at once, for ThreadSanitizer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * traffic.c - sender and receiver of tests/stress (see traffic.h).
  *

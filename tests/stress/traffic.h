@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * traffic.h - the UDP flood of tests/stress: one sender, one receiver,
  * both on 127.0.0.1 inside the namespace the test runs in.

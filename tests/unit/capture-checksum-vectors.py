@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Capture the packets in checksum_vectors.h from the Linux kernel itself.
 
 Why: the checksum tests need packets whose checksums are right for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * checksum_vectors.h - IP packets whose checksums the Linux kernel computed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rfc1071_reference.h - a deliberately plain Internet checksum, for
  * checking the library against something it does not share code with.

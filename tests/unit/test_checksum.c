@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_checksum.c - nfqueue_checksum_ipv4_header, _transport and _update.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_config.c - every nfqueue_config setter with values it must take and
  * values it must refuse.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_errors.c - nfqueue_strerror() and the thread-local
  * nfqueue_last_error().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_fail_static.c - the two ways the library records a failure
  * (nfqueue__fail() formats into a buffer, nfqueue__fail_static() keeps a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_parse.c - nfqueue__parse_packet() on NFQNL_MSG_PACKET messages built
  * here with libmnl, the way the kernel builds them.

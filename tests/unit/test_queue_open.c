@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_queue_open.c - nfqueue_queue_open() refuses what it can refuse
  * without asking the kernel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_stats.c - nfqueue__parse_proc_stats() on the text of
  * /proc/net/netfilter/nfnetlink_queue, written here the way the kernel's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_version.c - the library reports the version of the header it was
  * built with, so a program can tell at run time that it got the library
