@@ -6,6 +6,7 @@ events a case needs, each with a timeout.
 """
 import json
 import signal
+import subprocess
 
 from process import JsonLineProcess
 
@@ -23,6 +24,20 @@ class Agent(JsonLineProcess):
             argv += ["--plan", json.dumps(plan)]
         super().__init__(ns.argv(argv), f"agent[queue {queue} in {ns.name}]")
         self.queue = queue
+
+    def reported_error(self):
+        """Whether the agent reported an "error" event (after which it exits
+        on its own, PROTOCOL.md)."""
+        return any(e.get("event") == "error" for e in self.events)
+
+    def wait_gone(self, timeout=READY_TIMEOUT):
+        """Let an agent that reported an error exit by itself; stop it only
+        if it does not within `timeout` (the case judges its status)."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop()
 
     def wait_ready(self, timeout=READY_TIMEOUT):
         """Wait for "ready"; an "error" instead fails the case with its message."""

@@ -92,7 +92,7 @@ class Namespace:
         dropped (queue full), user_dropped (socket full), id_sequence."""
         names = ("portid", "pending", "copy_mode", "copy_range", "dropped",
                  "user_dropped", "id_sequence")
-        table = {}
+        table = QueueTable()
         for line in self.read("/proc/net/netfilter/nfnetlink_queue").splitlines():
             fields = [int(f) for f in line.split()]
             if fields:
@@ -105,6 +105,15 @@ class Namespace:
         """(ifindex, mac) of a link in this namespace."""
         info = json.loads(self.ip("-j", "link", "show", "dev", dev).stdout)[0]
         return info["ifindex"], info.get("address")
+
+
+class QueueTable(dict):
+    """The kernel's queues by number; a queue that is not bound fails the
+    case by name (the agent did not bind it) instead of raising KeyError."""
+
+    def __missing__(self, queue):
+        raise AssertionError(f"expected queue {queue} bound in the kernel, it is not "
+                             f"(bound: {sorted(self) or 'none'})")
 
 
 def veth(a, a_dev, b, b_dev):

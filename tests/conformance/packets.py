@@ -4,6 +4,8 @@ the library's."""
 import socket
 import struct
 
+from answers import hexbytes
+
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
 
@@ -22,6 +24,10 @@ class Packet:
 
     def __init__(self, raw):
         self.raw = bytes(raw)
+        if len(self.raw) < 20 or self.raw[0] >> 4 not in (4, 6) or \
+                (self.raw[0] >> 4 == 6 and len(self.raw) < 40):
+            raise AssertionError(f"expected an IPv4 or IPv6 packet, the agent reported "
+                                 f"{len(self.raw)} bytes: {self.raw[:48].hex()}")
         self.version = self.raw[0] >> 4
         if self.version == 4:
             self.header_len = (self.raw[0] & 15) * 4
@@ -36,7 +42,9 @@ class Packet:
 
     @classmethod
     def from_hex(cls, text):
-        return cls(bytes.fromhex(text))
+        """The packet of a hex string an agent reported (an AssertionError
+        that says what came instead when it is not one)."""
+        return cls(hexbytes(text))
 
     @property
     def transport(self):
@@ -48,6 +56,8 @@ class Packet:
         segment = self.transport
         if self.protocol == IPPROTO_UDP:
             return segment[8:]
+        if len(segment) < 20:
+            raise AssertionError(f"expected a TCP segment, got {len(segment)} bytes in {self!r}")
         return segment[(segment[12] >> 4) * 4:]
 
     def ip_header_ok(self):

@@ -12,6 +12,8 @@ import subprocess
 import threading
 import time
 
+from answers import Event
+
 
 class ProtocolError(AssertionError):
     """The process wrote something on stdout that is not a JSON object."""
@@ -47,6 +49,7 @@ class JsonLineProcess:
                 event = json.loads(line)
                 if not isinstance(event, dict) or "event" not in event:
                     raise ValueError("not an object with an \"event\" member")
+                event = Event(event)
             except ValueError as err:
                 with self._cond:
                     self.protocol_errors.append(f"{line!r}: {err}")

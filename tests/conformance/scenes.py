@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 
 import traffic
+from answers import hexbytes
 
 PORT = 9000
 QUEUE = 1
@@ -54,7 +55,9 @@ def payloads(count, tag="pkt"):
 
 def udp_data(packet_hex):
     """The UDP payload of an IPv4 or IPv6 packet reported as hex."""
-    packet = bytes.fromhex(packet_hex)
+    packet = hexbytes(packet_hex)
+    if not packet:
+        raise AssertionError("expected an IP packet in payload_hex, the agent reported none")
     header = (packet[0] & 15) * 4 if packet[0] >> 4 == 4 else 40
     return packet[header + 8:]
 

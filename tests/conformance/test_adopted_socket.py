@@ -3,9 +3,11 @@ to the library (nfqueue_config_set_fd): packets flow and take verdicts
 as on the library's own socket, and the socket stays the application's."""
 import pytest
 
+from checks import needs
 from scenes import payloads, udp_scene
 
 
+@needs("option:adopt-socket", "mode:{mode}", "plan:index", "verdict:drop")
 @pytest.mark.parametrize("mode", ["run", "dispatch"])
 def test_adopted_socket_serves_the_queue_and_stays_open(lab, mode):
     """The agent's socket is non-blocking, as an event loop's would be.

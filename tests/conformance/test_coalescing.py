@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from checks import needs
 from scenes import PRIMER, QUEUE, send_behind_primer, udp_scene, wait_pending
 
 WITHIN = 1.0
@@ -38,6 +39,7 @@ def settled_within(scene, seconds=WITHIN):
                           f"{scene.agent.describe()}")
 
 
+@needs("mode:{mode}")
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_lone_packet_is_delivered_without_further_traffic(lab, mode):
     """Exactly one packet, then nothing: its verdict, given in the callback
@@ -52,6 +54,8 @@ def test_lone_packet_is_delivered_without_further_traffic(lab, mode):
     scene.agent.shutdown()
 
 
+@needs("mode:{mode}", "option:batch-size", "plan:index", "plan:delay_ms", "plan:contains",
+       "verdict:drop")
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_last_verdicts_of_a_burst_are_sent_without_further_traffic(lab, mode):
     """A burst handled as one batch, accepted and dropped in turn, then
@@ -71,6 +75,8 @@ def test_last_verdicts_of_a_burst_are_sent_without_further_traffic(lab, mode):
     scene.agent.shutdown()
 
 
+@needs("mode:{mode}", "option:batch-size", "plan:index", "plan:delay_ms", "plan:contains",
+       "retain:hold")
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_verdicts_go_out_while_a_packet_of_the_batch_is_held(lab, mode):
     """In one batch, two packets are accepted and one is retained without a

@@ -5,6 +5,8 @@ that was closed, and a borrowed packet used after it expired. Each case
 also checks that the refusal cost no packet its fate."""
 import pytest
 
+from answers import text
+from checks import check_error, check_wording, needs
 from scenes import udp_data, udp_scene
 
 EXIT_OPEN = 2  # PROTOCOL.md: the queue could not be configured or opened
@@ -17,13 +19,14 @@ def test_queue_number_out_of_range_is_refused(lab):
     ns = lab.namespace()
     agent = lab.agent(ns, 70000, ready=False)
     error = agent.wait_error()
-    assert (error["name"], error["code"], error["call"]) == \
-        ("NFQUEUE_E_INVAL", -22, "nfqueue_queue_open")
-    assert "70000" in error["message"], f"the message must name the number: {error['message']!r}"
+    check_error(lab, error, "NFQUEUE_E_INVAL", -22, "nfqueue_queue_open")
+    message = text(error, "message")
+    assert "70000" in message, f"expected the message to name the number 70000: {message!r}"
     assert agent.wait_exit() == EXIT_OPEN
     assert ns.queues() == {}, "nothing may be bound, not even queue 70000 % 65536"
 
 
+@needs("plan:set_payload_len")
 @pytest.mark.parametrize("size, outcome", [(65531, "ok"), (65532, "NFQUEUE_E_TOOBIG")],
                          ids=["at-limit", "over-limit"])
 def test_replacement_payload_over_the_kernel_limit(lab, size, outcome):
@@ -33,14 +36,15 @@ def test_replacement_payload_over_the_kernel_limit(lab, size, outcome):
     verdict (accept) and arrives as it was sent. (At the limit, the zeros
     that pad the datagram lie beyond its IP total length, and the
     receiving kernel trims them: it arrives unchanged too.)"""
-    scene = udp_scene(lab, "--payload-hex-max", "0", plan={"rules": [{"set_payload_len": size}]})
+    scene = udp_scene(lab, plan={"rules": [{"set_payload_len": size}]})
     scene.send(b"sized to fit")
     packet, = scene.agent.packets(1)
-    assert packet["set_payload_result"] == outcome
+    assert packet["set_payload_result"] == outcome, \
+        f"expected set_payload_result {outcome!r} for {size} bytes, the agent reported {packet}"
     if outcome == "ok":
-        assert "set_payload_message" not in packet
+        assert "set_payload_message" not in packet, packet
     else:
-        message = packet["set_payload_message"]
+        message = text(packet, "set_payload_message")
         assert str(size) in message or "65531" in message, \
             f"the message must name the size or the limit: {message!r}"
     assert (packet["verdict"], packet["result"]) == ("accept", "ok")
@@ -49,7 +53,8 @@ def test_replacement_payload_over_the_kernel_limit(lab, size, outcome):
     assert scene.ns.queues()[1]["pending"] == 0
 
 
-@pytest.mark.parametrize("default", ["accept", "drop"])
+@needs("option:default-verdict", "retain:after_close")
+@pytest.mark.parametrize("default", [pytest.param("accept", marks=needs("verdict:drop")), "drop"])
 def test_verdict_after_close_is_refused(lab, default):
     """A retained packet outlives its queue. Closing the queue gives it the
     default verdict; the verdict tried after that is NFQUEUE_E_CLOSED and
@@ -65,12 +70,14 @@ def test_verdict_after_close_is_refused(lab, default):
     scene.agent.shutdown()
     verdict, = scene.agent.select(lambda e: e["event"] == "verdict")
     assert (verdict["id"], verdict["verdict"], verdict["result"]) == \
-        (packet["id"], late, "NFQUEUE_E_CLOSED")
-    assert "closed" in verdict["message"].lower(), verdict["message"]
+        (packet["id"], late, "NFQUEUE_E_CLOSED"), \
+        f"expected the late {late} of packet {packet['id']} refused as NFQUEUE_E_CLOSED: {verdict}"
+    check_wording(lab, verdict, "message", "closed")
     expected = [b"outlives its queue"] if default == "accept" else []
     assert scene.receiver.expect(expected) == expected
 
 
+@needs("mode:{mode}", "option:default-verdict", "plan:index", "retain:expire", "verdict:drop")
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_borrowed_packet_used_after_it_expired(lab, mode):
     """The agent keeps the handle of a packet it neither verdicted nor
@@ -93,9 +100,11 @@ def test_borrowed_packet_used_after_it_expired(lab, mode):
     assert udp_data(sentinel["payload_hex"]) == b"sentinel"
     assert (sentinel["verdict"], sentinel["result"]) == ("accept", "ok")
     used, = scene.agent.wait_for(lambda e: e["event"] == "expired", what='"expired"')
-    assert (used["index"], used["id"], used["verdict"]) == (0, stale["id"], "drop")
+    assert (used["index"], used["id"], used["verdict"]) == (0, stale["id"], "drop"), \
+        f"expected the stale use of packet 0 (id {stale['id']}, drop), got {used}"
     for use in ("payload", "verdict"):
-        assert used[f"{use}_result"] == "NFQUEUE_E_EXPIRED", used
-        assert "expired" in used[f"{use}_message"].lower(), used
+        assert used[f"{use}_result"] == "NFQUEUE_E_EXPIRED", \
+            f"expected NFQUEUE_E_EXPIRED for the {use} through the stale handle, got {used}"
+        check_wording(lab, used, f"{use}_message", "expired")
     assert sorted(scene.receiver.expect([b"let go", b"sentinel"])) == [b"let go", b"sentinel"]
     scene.agent.shutdown()

@@ -9,6 +9,7 @@ import time
 import pytest
 
 import traffic
+from checks import needs
 from scenes import PORT, payloads, udp_data, udp_scene
 
 WITHIN = 1.0
@@ -43,6 +44,7 @@ def check_every_packet_once(scene, sent):
     assert extra == 0, f"{extra} packet event(s) more than packets sent\n{scene.agent.describe()}"
 
 
+@needs("mode:{mode}", "option:interruptible")
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_sigusr1_interrupts_a_blocked_wait(lab, mode):
     """Twice, so the wait after an interruption is interruptible again;
@@ -56,6 +58,7 @@ def test_sigusr1_interrupts_a_blocked_wait(lab, mode):
     scene.agent.shutdown()
 
 
+@needs("mode:{mode}", "option:interruptible", "option:batch-size")
 @pytest.mark.parametrize("mode", ["run", "pull"])
 def test_signals_amid_traffic_lose_no_packet(lab, mode):
     """SIGUSR1 again and again while packets come and go: whether a signal

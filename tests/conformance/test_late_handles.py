@@ -9,6 +9,7 @@ packet's own verdict would be refused (NFQUEUE_E_VERDICT_GIVEN), and the
 receiver would miss it."""
 import pytest
 
+from checks import check_wording, needs
 from scenes import QUEUE, payloads, udp_data, udp_scene, wait_pending
 
 
@@ -16,13 +17,14 @@ def late_rule(index, late_by):
     return {"index": index, "retain": "expire", "verdict": "drop", "late_by": late_by}
 
 
-def check_late_uses(scene, stale, late_by, sent):
+def check_late_uses(lab, scene, stale, late_by, sent):
     """Every packet seen once with its own verdict, each stale handle used
     at the start of packet index + late_by and refused twice, and every
     packet delivered (the expired ones by the default verdict, accept)."""
     agent = scene.agent
     packets = agent.packets(len(sent), timeout=10.0)
-    assert [udp_data(p["payload_hex"]) for p in packets] == sent, "each packet once, in order"
+    seen = [udp_data(p["payload_hex"]) for p in packets]
+    assert seen == sent, f"expected each packet once, in order; the agent saw {seen}"
     wrong = [(p["index"], p["verdict"], p["result"]) for p in packets
              if p["index"] not in stale and (p["verdict"], p["result"]) != ("accept", "ok")]
     assert not wrong, f"expected accept/ok for every packet but the stale ones, got {wrong}"
@@ -31,17 +33,20 @@ def check_late_uses(scene, stale, late_by, sent):
     for use in uses:
         index = use["index"]
         assert index in stale, f"an unexpected stale use {use}"
-        assert use["id"] == packets[index]["id"], use
+        assert use["id"] == packets[index]["id"], \
+            f"expected the stale use of packet {index} with id {packets[index]['id']}, got {use}"
         for what in ("payload", "verdict"):
             assert use[f"{what}_result"] == "NFQUEUE_E_EXPIRED", \
                 f"expected NFQUEUE_E_EXPIRED for the {what} through the stale handle, got {use}"
-            assert "expired" in use[f"{what}_message"].lower(), use
+            check_wording(lab, use, f"{what}_message", "expired")
         # Late indeed: after packet index+late_by-1 was handled, before index+late_by was.
         at = events.index(use)
         before = [e["index"] for e in events[:at] if e["event"] == "packet"]
-        assert max(before) == index + late_by - 1, \
+        handled = [i for i in before if isinstance(i, int)]
+        last = max(handled) if handled else None
+        assert last == index + late_by - 1, \
             (f"expected the handle of packet {index} used at the start of packet "
-             f"{index + late_by}, the agent had handled up to {max(before)}")
+             f"{index + late_by}, the agent had handled up to {last}")
     got = sorted(scene.receiver.expect(sent))
     assert got == sorted(sent), (f"expected all {len(sent)} packets delivered (a stale verdict "
                                  f"must not drop a newer packet); missing "
@@ -49,6 +54,8 @@ def check_late_uses(scene, stale, late_by, sent):
     assert wait_pending(scene.ns, QUEUE, 0, 1.0) == 0
 
 
+@needs("mode:{mode}", "option:batch-size", "option:default-verdict", "plan:index",
+       "retain:expire", "verdict:drop", "plan:late_by")
 @pytest.mark.parametrize("mode", ["run", "pull"])
 def test_handle_used_twenty_batches_late(lab, mode):
     """One packet per batch (--batch-size 1): packets 0 and 3 are used 20
@@ -58,10 +65,12 @@ def test_handle_used_twenty_batches_late(lab, mode):
                       plan={"rules": [late_rule(0, late_by), late_rule(3, late_by)]})
     sent = payloads(30)
     scene.send(*sent)
-    check_late_uses(scene, {0, 3}, late_by, sent)
+    check_late_uses(lab, scene, {0, 3}, late_by, sent)
     scene.agent.shutdown()
 
 
+@needs("mode:{mode}", "option:default-verdict", "option:rcvbuf", "option:payload-hex-max",
+       "plan:index", "retain:expire", "verdict:drop", "plan:late_by")
 @pytest.mark.parametrize("mode", ["run", "pull"])
 def test_handle_used_many_full_batches_late(lab, mode):
     """The default batch size and a burst of 300: the uses 200 packets
@@ -74,13 +83,14 @@ def test_handle_used_many_full_batches_late(lab, mode):
                       plan={"rules": [late_rule(0, late_by), late_rule(50, late_by)]})
     sent = payloads(300)
     scene.send(*sent)
-    check_late_uses(scene, {0, 50}, late_by, sent)
+    check_late_uses(lab, scene, {0, 50}, late_by, sent)
     scene.agent.shutdown()
 
 
 @pytest.mark.parametrize("plan", [
-    {"rules": [{"late_by": 5}]},
-    {"rules": [{"retain": "hold", "late_by": 5}]},
+    pytest.param({"rules": [{"late_by": 5}]}, marks=needs("plan:late_by")),
+    pytest.param({"rules": [{"retain": "hold", "late_by": 5}]},
+                 marks=needs("plan:late_by", "retain:hold")),
     {"rules": [], "lately": True},
 ], ids=["without-retain", "with-hold", "unknown-plan-member"])
 def test_plan_the_agent_cannot_follow_is_a_usage_error(lab, plan):

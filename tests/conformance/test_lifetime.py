@@ -7,9 +7,11 @@ import time
 
 import pytest
 
+from checks import needs
 from scenes import payloads, udp_scene
 
 
+@needs("plan:group", "plan:index", "retain:later", "verdict:drop")
 def test_retained_packets_verdicted_in_reverse_from_another_thread(lab):
     """Three packets retained, then verdicted newest first by another
     thread; the middle one is dropped, so each verdict must reach its own
@@ -29,6 +31,7 @@ def test_retained_packets_verdicted_in_reverse_from_another_thread(lab):
     assert sorted(scene.receiver.expect([sent[0], sent[2]])) == [sent[0], sent[2]]
 
 
+@needs("plan:group", "retain:batch", "plan:mark", "plan:second_verdict", "verdict:drop")
 def test_batch_verdict_settles_a_group_with_its_mark(lab):
     """One batch verdict (accept, mark 5) for four retained packets: all
     arrive, an INPUT rule counts four packets with mark 5, and a verdict
@@ -49,6 +52,7 @@ def test_batch_verdict_settles_a_group_with_its_mark(lab):
     assert scene.ns.queues()[1]["pending"] == 0
 
 
+@needs("plan:second_verdict", "verdict:drop")
 def test_second_verdict_is_refused_and_changes_nothing(lab):
     scene = udp_scene(lab, plan={"rules": [{"verdict": "accept", "second_verdict": "drop"}]})
     scene.send(b"once")
@@ -58,6 +62,7 @@ def test_second_verdict_is_refused_and_changes_nothing(lab):
     assert scene.receiver.expect([b"once"]) == [b"once"]
 
 
+@needs("option:default-verdict", "retain:hold")
 @pytest.mark.parametrize("default", ["accept", "drop"])
 def test_close_gives_pending_packets_the_default_verdict(lab, default):
     """Packets held without a verdict when the agent closes its queue get
@@ -73,6 +78,7 @@ def test_close_gives_pending_packets_the_default_verdict(lab, default):
     assert sorted(scene.receiver.expect(expected)) == expected
 
 
+@needs("option:default-verdict", "option:batch-size", "plan:index", "plan:delay_ms", "verdict:drop")
 @pytest.mark.parametrize("default", ["accept", "drop"])
 def test_close_gives_unread_packets_the_default_verdict(lab, default):
     """Packets the kernel queued but the agent never read are pending too:
@@ -106,6 +112,7 @@ def let_go_scene(lab, default, rule):
     assert scene.ns.queues()[1]["pending"] == 0, "nothing may be left pending"
 
 
+@needs("mode:{mode}", "option:default-verdict", "plan:index", "verdict:none")
 @pytest.mark.parametrize("default", ["accept", "drop"])
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_packet_expiring_without_verdict_gets_the_default(lab, mode, default):
@@ -115,11 +122,13 @@ def test_packet_expiring_without_verdict_gets_the_default(lab, mode, default):
     let_go_scene(lab, default, {"index": 0, "verdict": "none", "options": ("--mode", mode)})
 
 
+@needs("option:default-verdict", "plan:index", "retain:free")
 @pytest.mark.parametrize("default", ["accept", "drop"])
 def test_retained_packet_freed_without_verdict_gets_the_default(lab, default):
     let_go_scene(lab, default, {"index": 0, "retain": "free"})
 
 
+@needs("retain:hold")
 def test_killed_agent_leaves_nothing_behind(lab):
     """SIGKILL with packets pending: the kernel unbinds the queue when the
     socket goes and drops what was pending; the receiver gets nothing."""

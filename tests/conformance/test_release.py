@@ -4,6 +4,7 @@ returns or the next pull starts, and its handle reports NFQUEUE_E_EXPIRED
 from then on."""
 import pytest
 
+from checks import needs
 from scenes import PRIMER, QUEUE, send_behind_primer, udp_scene, wait_pending
 
 RELEASE = {"release": True, "verdict": "none"}
@@ -21,6 +22,7 @@ def check_released(packet):
     assert got == wanted, f"expected {wanted} for the released packet, the agent reported {packet}"
 
 
+@needs("mode:{mode}", "option:default-verdict", "plan:index", "plan:release", "verdict:none")
 @pytest.mark.parametrize("default", ["accept", "drop"])
 @pytest.mark.parametrize("mode", ["run", "dispatch", "pull"])
 def test_released_packet_gets_the_default_verdict(lab, mode, default):
@@ -48,7 +50,9 @@ def test_released_packet_gets_the_default_verdict(lab, mode, default):
     scene.agent.shutdown()
 
 
-@pytest.mark.parametrize("default", ["accept", "drop"])
+@needs("mode:pull", "option:default-verdict", "plan:index", "plan:delay_ms", "plan:release",
+       "verdict:none", "retain:batch")
+@pytest.mark.parametrize("default", [pytest.param("accept", marks=needs("verdict:drop")), "drop"])
 def test_release_settles_the_packet_before_the_rest_of_its_batch(lab, default):
     """In one pulled batch, packet A is released, then packet B is retained
     and settled with a batch verdict up to B's id (the opposite of the
@@ -77,7 +81,10 @@ def test_release_settles_the_packet_before_the_rest_of_its_batch(lab, default):
     scene.agent.shutdown()
 
 
-@pytest.mark.parametrize("extra", [{"verdict": "accept"}, {"retain": "hold"}, {"mark": 3}],
+@needs("plan:release", "verdict:none")
+@pytest.mark.parametrize("extra", [{"verdict": "accept"},
+                                   pytest.param({"retain": "hold"}, marks=needs("retain:hold")),
+                                   pytest.param({"mark": 3}, marks=needs("plan:mark"))],
                          ids=["verdict", "retain", "mark"])
 def test_release_beside_another_action_is_a_usage_error(lab, extra):
     """A released packet's fate is the default verdict: a rule that also

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from checks import needs
 from scenes import udp_scene
 
 # The stop only writes to a pipe the wait watches: it should take
@@ -14,6 +15,7 @@ from scenes import udp_scene
 STOP_WITHIN = 1.0
 
 
+@needs("mode:{mode}")
 @pytest.mark.parametrize("mode", ["run", "pull"])
 def test_sigterm_ends_a_blocked_wait(lab, mode):
     scene = udp_scene(lab, "--mode", mode)

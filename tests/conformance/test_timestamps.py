@@ -13,6 +13,8 @@ import time
 import pytest
 
 import traffic
+from answers import integer
+from checks import needs
 from netns import veth
 from scenes import PORT, V4, queue_rule
 
@@ -24,10 +26,14 @@ SLACK = 2.0
 
 
 def seconds(stamp):
+    ok = isinstance(stamp, list) and len(stamp) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in stamp)
+    assert ok, f"expected a timestamp [seconds, microseconds], the agent reported {stamp!r}"
     sec, usec = stamp
     return sec + usec / 1e6
 
 
+@needs("attribute:timestamp", "attribute:ifnames")
 @pytest.mark.parametrize("chain", ["PREROUTING", "INPUT"])
 def test_received_packet_carries_its_arrival_time(lab, chain):
     """Host A sends to host B over veth; B queues the datagram in `chain`.
@@ -58,6 +64,7 @@ def test_received_packet_carries_its_arrival_time(lab, chain):
     assert stamp == [sec, nsec // 1000], "the same stamp the receiving socket sees"
 
 
+@needs("attribute:timestamp")
 def test_locally_generated_packet_has_no_timestamp(lab):
     """With the kernel stamping (the receiver asked), a datagram sent on
     loopback has no stamp in OUTPUT: it has not arrived anywhere yet. It

@@ -3,6 +3,7 @@
 verdict, mark and replacement payload, all given at once."""
 import pytest
 
+from checks import needs
 from packets import Packet
 from scenes import PORT, PRIMER, QUEUE, send_behind_primer, udp_scene, wait_pending
 
@@ -16,6 +17,8 @@ REWRITTEN = b"say HOWDY"
 MARK = 7
 
 
+@needs("mode:pull", "option:batch-size", "plan:verdicts", "plan:index", "plan:delay_ms",
+       "plan:contains", "verdict:drop", "plan:mark", "plan:replace")
 def test_mixed_verdicts_for_a_pulled_batch_in_one_call(lab):
     """A batch of four: accepted, dropped, accepted with a mark, accepted
     with a rewritten payload. The receiver gets exactly the accepted ones,
@@ -62,6 +65,8 @@ def test_mixed_verdicts_for_a_pulled_batch_in_one_call(lab):
     scene.agent.shutdown()
 
 
+@needs("mode:pull", "option:batch-size", "option:default-verdict", "plan:verdicts",
+       "plan:index", "plan:delay_ms", "plan:contains", "verdict:none", "retain:hold")
 def test_left_out_packets_keep_their_own_fate(lab):
     """Packets whose rule says "none" or retains them are left out of the
     call: the one without a verdict gets the default (drop) at the next
@@ -76,7 +81,7 @@ def test_left_out_packets_keep_their_own_fate(lab):
     packets = scene.agent.packets(5)
     ids = {Packet.from_hex(p["payload_hex"]).data: p["id"] for p in packets}
     calls = scene.agent.wait_for(lambda e: e["event"] == "verdicts", 2, what='"verdicts"')
-    assert calls[1]["ids"] == [ids[b"first"], ids[b"last"]] and calls[1]["result"] == "ok", \
+    assert (calls[1]["ids"], calls[1]["result"]) == ([ids[b"first"], ids[b"last"]], "ok"), \
         f"expected one call naming {[ids[b'first'], ids[b'last']]}, the agent reported {calls}"
     expected = sorted([b"primer", b"first", b"last"])
     got = sorted(scene.receiver.expect(expected))
@@ -86,6 +91,7 @@ def test_left_out_packets_keep_their_own_fate(lab):
     assert sorted(scene.receiver.expect([])) == expected, "close gives the held one drop"
 
 
+@needs("mode:{mode}", "plan:verdicts")
 @pytest.mark.parametrize("mode", ["run", "dispatch"])
 def test_together_outside_pull_mode_is_a_usage_error(lab, mode):
     ns = lab.namespace()

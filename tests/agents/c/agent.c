@@ -32,6 +32,7 @@
 #include <nfqueue.h>
 
 #include "agent.h"
+#include "capabilities.h"
 #include "json.h"
 #include "report.h"
 
@@ -453,6 +454,8 @@ int main(int argc, char **argv)
 	line_begin(&l, "ready");
 	line_int(&l, "queue", nfqueue_queue_num(a->queue));
 	line_str(&l, "library", nfqueue_version());
+	line_int(&l, "protocol", AGENT_PROTOCOL);
+	line_raw(&l, "capabilities", AGENT_CAPABILITIES);
 	line_emit(&l);
 
 	switch (opts.mode) {
