@@ -20,11 +20,21 @@ fn a_signal_ends_the_wait_and_the_next_receive_goes_on() {
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&arrived)).unwrap();
     let mut queue = Queue::open(lab.queue_num, &Config::new().interruptible(true).netns(lab.path())).unwrap();
     let me = pthread_self();
-    let signaller = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(200));
-        pthread_kill(me, Signal::SIGUSR1).unwrap();
-    });
+    // Signalled until the receive returned: a signal that lands before
+    // the wait began interrupts nothing (it is handled, and the wait that
+    // follows has not seen it), so one alone could leave the test hanging.
+    let returned = Arc::new(AtomicBool::new(false));
+    let signaller = {
+        let returned = Arc::clone(&returned);
+        thread::spawn(move || {
+            while !returned.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(100));
+                pthread_kill(me, Signal::SIGUSR1).unwrap();
+            }
+        })
+    };
     let error = queue.recv().unwrap_err();
+    returned.store(true, Ordering::SeqCst);
     signaller.join().unwrap();
     assert_eq!(error.kind(), ErrorKind::Interrupted, "{error}");
     assert!(arrived.load(Ordering::SeqCst), "the program's own handler ran");
