@@ -214,10 +214,12 @@ func (q *Queue) Run(ctx context.Context, handler func(*Packet)) error {
 			}
 			return err
 		}
+		// New Packets for each batch, in one allocation: one the handler
+		// kept by mistake then reports ErrExpired instead of showing a
+		// later packet.
+		batch := make([]Packet, n)
 		for i := 0; i < n; i++ {
-			// A new Packet each time: one the handler kept by mistake
-			// then reports ErrExpired instead of showing a later packet.
-			p := new(Packet)
+			p := &batch[i]
 			q.fill(p, i, gen)
 			handler(p)
 			if p.state.Load() == 0 {
