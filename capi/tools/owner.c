@@ -102,3 +102,13 @@ int find_socket_owner(char *out, size_t size, const char *netlink_table, uint32_
 	closedir(proc);
 	return rc;
 }
+
+void owner_hint(void)
+{
+	/* Other users' /proc/PID/fd needs ptrace-read access to them. */
+	if (geteuid() == 0)
+		return;
+	fprintf(stderr, "nfqueue: process '-': finding the process that holds a queue's "
+			"socket reads other users' /proc/PID/fd, which needs root (or "
+			"CAP_SYS_PTRACE): run 'sudo nfqueue stats'\n");
+}

@@ -22,4 +22,10 @@
  */
 int find_socket_owner(char *out, size_t size, const char *netlink_table, uint32_t portid);
 
+/*
+ * After find_socket_owner() failed: say on stderr, once per call, what
+ * seeing other users' processes needs when the caller lacks it (not root).
+ */
+void owner_hint(void);
+
 #endif
