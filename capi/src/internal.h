@@ -207,7 +207,6 @@ struct nfqueue_queue {
 	 * run of like verdicts not yet written into them (runs.c). */
 	uint8_t *pending;
 	size_t pending_len;
-	size_t pending_count;
 	struct nfqueue__run run;
 	bool received_any;    /* a packet was read: last_id means something */
 	uint32_t lost_before; /* 0, or the id read right after the first lost one */
@@ -309,7 +308,7 @@ int nfqueue__flush(struct nfqueue_queue *queue);
 /* A borrowed packet of the current batch got its verdict or left the
  * batch (retained, released, expired): count it, and send the collected
  * verdicts when it was the last. Lock held. */
-int nfqueue__settled_locked(struct nfqueue_queue *queue, struct nfqueue_packet *packet);
+int nfqueue__settled_locked(struct nfqueue_queue *queue);
 
 /* A borrowed packet's time is up: default verdict unless it has one.
  * The lock is held, unless the packet has its verdict already. */

@@ -388,7 +388,7 @@ NFQUEUE_API int nfqueue_packet_retain(nfqueue_packet *handle)
 	q->retained = p;
 	atomic_fetch_add(&q->refs, 1);
 	/* It leaves the batch: the others' verdicts need not wait for it. */
-	rc = atomic_load(&p->has_verdict) ? 0 : nfqueue__settled_locked(q, p);
+	rc = atomic_load(&p->has_verdict) ? 0 : nfqueue__settled_locked(q);
 	pthread_mutex_unlock(&q->lock);
 	if (!rc)
 		nfqueue__clear_error();
@@ -440,7 +440,7 @@ NFQUEUE_API int nfqueue_packet_release(nfqueue_packet *handle)
 	pthread_mutex_lock(&q->lock);
 	had_verdict = atomic_load(&p->has_verdict);
 	nfqueue__packet_expire(p);
-	rc = had_verdict ? 0 : nfqueue__settled_locked(q, p);
+	rc = had_verdict ? 0 : nfqueue__settled_locked(q);
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }

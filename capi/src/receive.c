@@ -369,7 +369,7 @@ static int deliver(struct nfqueue_queue *q, nfqueue_callback callback, void *use
 			} else {
 				pthread_mutex_lock(&q->lock);
 				nfqueue__packet_expire(p);
-				(void)nfqueue__settled_locked(q, p); /* errors: the flush below */
+				(void)nfqueue__settled_locked(q); /* errors: the flush below */
 				pthread_mutex_unlock(&q->lock);
 			}
 		}

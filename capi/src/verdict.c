@@ -83,7 +83,6 @@ static void put_verdict_locked(struct nfqueue_queue *q, const struct verdict_msg
 		at += NLA_ALIGN(put_attr(at, NFQA_PAYLOAD, m->payload, m->payload_len)->nla_len);
 	nlh->nlmsg_len = (uint32_t)(at - start);
 	q->pending_len += NLMSG_ALIGN(nlh->nlmsg_len);
-	q->pending_count++;
 }
 
 /* True if packet id `a` is `b` or older; ids wrap around at 2^32. */
@@ -102,7 +101,6 @@ int nfqueue__flush_locked(struct nfqueue_queue *q)
 	if (!len)
 		return 0;
 	q->pending_len = 0;
-	q->pending_count = 0;
 	if (q->fd < 0)
 		return nfqueue__fail(NFQUEUE_E_CLOSED, "queue %u is closed: its verdicts cannot be sent",
 				     q->queue_num);
@@ -152,6 +150,12 @@ void nfqueue__put_batch_locked(struct nfqueue_queue *q, uint32_t up_to_id, int v
 		put_verdict_locked(q, &m);
 }
 
+static bool is_plain_verdict(int verdict)
+{
+	return verdict == NFQUEUE_DROP || verdict == NFQUEUE_ACCEPT ||
+	       verdict == NFQUEUE_REPEAT || verdict == NFQUEUE_STOP;
+}
+
 /* Append packet `p`'s verdict message `m` and count the verdict given. */
 static int append_packet_verdict_locked(struct nfqueue_packet *p, const struct verdict_msg *m)
 {
@@ -166,8 +170,6 @@ static int append_packet_verdict_locked(struct nfqueue_packet *p, const struct v
 	atomic_store(&p->has_verdict, true);
 	return 0;
 }
-
-static bool is_plain_verdict(int verdict);
 
 /* Collect packet `p`'s verdict `m`: into the run of like verdicts where
  * it may join it (runs.c), else as a message of its own. */
@@ -194,9 +196,8 @@ static int append_verdict_locked(struct nfqueue_packet *p, uint32_t verdict)
 	return collect_verdict_locked(p, &m);
 }
 
-int nfqueue__settled_locked(struct nfqueue_queue *q, struct nfqueue_packet *p)
+int nfqueue__settled_locked(struct nfqueue_queue *q)
 {
-	(void)p;
 	if (q->unsettled && --q->unsettled == 0)
 		return nfqueue__flush_locked(q);
 	return 0;
@@ -209,7 +210,7 @@ static int after_verdict_locked(struct nfqueue_packet *p)
 	struct nfqueue_queue *q = p->queue;
 
 	if (p->state == NFQUEUE__BORROWED && q->config.coalesce)
-		return nfqueue__settled_locked(q, p);
+		return nfqueue__settled_locked(q);
 	if (p->state == NFQUEUE__BORROWED && q->unsettled)
 		q->unsettled--;
 	return nfqueue__flush_locked(q);
@@ -259,12 +260,6 @@ static int verdict_checked(struct nfqueue_packet *p, uint32_t verdict)
 		rc = after_verdict_locked(p);
 	pthread_mutex_unlock(&q->lock);
 	return rc;
-}
-
-static bool is_plain_verdict(int verdict)
-{
-	return verdict == NFQUEUE_DROP || verdict == NFQUEUE_ACCEPT ||
-	       verdict == NFQUEUE_REPEAT || verdict == NFQUEUE_STOP;
 }
 
 static int fail_unknown_verdict(int verdict)
