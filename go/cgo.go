@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 package nfqueue
 
 // The cgo settings every file of the package shares. pkg-config finds

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 // Package nfqueue receives the packets that Linux netfilter queues to
 // userspace with `iptables ... -j NFQUEUE --queue-num N`, and gives each
 // its verdict: accept, drop, repeat, stop or another queue, optionally

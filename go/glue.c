@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * glue.c - see glue.h: public libnfqueue calls chained so that the Go
  * side crosses into C once per batch or per verdict.

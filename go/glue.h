@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * glue.h - small C helpers of the Go package, so that a hot path is one
  * cgo call: they only chain public libnfqueue calls and decide nothing

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 package main
 
 // What the agent does with each packet: find its rule, report it, rewrite

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 // Command nfqueue-agent-go is the Go agent of the conformance suite.
 //
 // It binds one queue with the configuration its options describe, judges
@@ -121,7 +123,8 @@ func agent() int {
 		return exitOpen
 	}
 	j.queue = q
-	newEvent("ready").set("queue", q.Num()).set("library", nfqueue.Version()).emit()
+	newEvent("ready").set("queue", q.Num()).set("library", nfqueue.Version()).
+		set("protocol", protocol).set("capabilities", capabilities).emit()
 
 	var status int
 	switch opts.mode {

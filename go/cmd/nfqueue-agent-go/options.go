@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 package main
 
 // The agent's command line (PROTOCOL.md, "Options"): each queue option is

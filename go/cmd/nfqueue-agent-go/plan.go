@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 package main
 
 // The verdict plan (PROTOCOL.md, "The verdict plan"): the --plan JSON

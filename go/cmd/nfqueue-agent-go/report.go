@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 package main
 
 // How the agent writes its events (PROTOCOL.md, "What the agent

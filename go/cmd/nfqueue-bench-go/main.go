@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 // Command nfqueue-bench-go is the benchmark's Go consumer, beside
 // tests/bench/consumer.c and with its command line and output: it binds a
 // queue, says "ready", waits for SIGUSR1 (sent once the kernel holds the
