@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 UNSUPPORTED = "UNSUPPORTED:"
-MESSAGE_MAX = 600
+MESSAGE_MAX = 1500
 
 
 class SuiteError(Exception):
