@@ -10,6 +10,8 @@
  *     --queue-bypass: what the kernel does with them and with new ones;
  *   - the NFQUEUE rule removed and added again while a queue runs;
  *   - a queue held by another process: NFQUEUE_E_BUSY;
+ *   - CAP_NET_ADMIN dropped after open: the kernel refuses the verdicts
+ *     (the library cannot tell: the call returns 0), the packet stays;
  *   - no CAP_NET_ADMIN (setpriv), and capabilities only in a child user
  *     namespace (unshare --user --map-root-user): NFQUEUE_E_PERM with a
  *     message that says what to do, never BUSY. These re-run this program
@@ -19,10 +21,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -307,6 +311,44 @@ static void test_queue_held_by_another_process_is_busy(void)
 	nfqueue_queue_free(q);
 }
 
+/* In a child: open, drop CAP_NET_ADMIN from the effective set, verdict a
+ * packet. The kernel checks the capability on every message, so the
+ * verdict never takes effect; exit 0 if that is what happened. */
+static void test_verdict_after_dropping_cap_net_admin_is_refused(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		nfqueue_queue *q = NULL;
+		nfqueue_packet *p;
+		nfqueue_stats st;
+		size_t n = 0;
+		int rc;
+
+		if (nfqueue_queue_open(&q, queue_num, NULL) != 0 || syscall(SYS_capget, &h, d) != 0)
+			_exit(10);
+		d[0].effective &= ~(1u << CAP_NET_ADMIN);
+		if (syscall(SYS_capset, &h, d) != 0)
+			_exit(11);
+		rel_send(tx, port, 1);
+		if (nfqueue_queue_pull(&p, 1, &n, q, 1000) != 0 || n != 1)
+			_exit(12);
+		rc = nfqueue_packet_verdict(p, NFQUEUE_ACCEPT);
+		(void)nfqueue_queue_flush(q);
+		n = rel_receive(rx, 1, 300, NULL, 0);
+		printf("  CAP_NET_ADMIN dropped after open: verdict returned %d, %zu arrived\n", rc, n);
+		if (n != 0 || !rel_stats(&st, q) || st.waiting != 1)
+			_exit(13);
+		_exit(0); /* the kernel drops the packet with the socket */
+	}
+	waitpid(pid, &status, 0);
+	REL_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "a verdict without CAP_NET_ADMIN took effect, or the case broke (status %d)", status);
+}
+
 /* Re-run this program as `argv` (setpriv ..., unshare ...) in mode
  * "noadmin", where every open must be refused with NFQUEUE_E_PERM. */
 static void run_without_admin(const char *label, char *const argv[])
@@ -386,6 +428,7 @@ int main(int argc, char **argv)
 	REL_RUN(test_consumer_killed_with_bypass);
 	REL_RUN(test_rules_removed_and_added_while_running);
 	REL_RUN(test_queue_held_by_another_process_is_busy);
+	REL_RUN(test_verdict_after_dropping_cap_net_admin_is_refused);
 	REL_RUN(test_no_cap_net_admin_is_perm);
 	REL_RUN(test_caps_only_in_child_user_namespace_is_perm);
 	return rel_summary("faults");
