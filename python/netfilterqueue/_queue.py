@@ -1,45 +1,95 @@
-"""``netfilterqueue.NetfilterQueue`` over ``nfqueue.Queue``.
+"""``netfilterqueue.NetfilterQueue`` on libnfqueue's own run loop.
 
 The object owns one netlink socket for its whole life (see _socket.py);
-each bind() opens an ``nfqueue.Queue`` on that socket and unbind() closes
-it. Packets are received one at a time (``Queue.recv(max_packets=1)``,
-which still reads from the kernel in batches): the callback then runs
-outside the receive, so it may unbind, and an exception it raises leaves
-the packets not yet delivered waiting in the Queue for the next run().
+each bind() opens a libnfqueue queue on that socket (a ``Binding``) and
+unbind() closes it. run() is ``nfqueue_queue_run`` through the SWIG
+trampoline (bindings/receive.i): C reads packets in batches, calls
+``global_callback`` for each one, and sends the verdicts of a batch in
+one message. run(block=False) is ``nfqueue_queue_dispatch`` until nothing
+is ready. NetfilterQueue's per-packet rules are kept where programs
+depend on them: each packet is handed to the callback on its own, a
+callback may unbind() (no later packet of the batch reaches a callback),
+and an exception from it ends run() with the packets not yet handed out
+kept for the next run().
 """
 from __future__ import annotations
 
 import errno
-import operator
 import socket
+import sys
 import threading
 import warnings
-import weakref
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Set
 
 import nfqueue
+from nfqueue import _nfqueue as _c
 
 from . import _socket
-from ._convert import c_unsigned
+from ._convert import c_integer, c_unsigned
 from ._packet import Packet
 
 COPY_NONE = int(nfqueue.CopyMode.NONE)
 COPY_META = int(nfqueue.CopyMode.META)
 COPY_PACKET = int(nfqueue.CopyMode.PACKET)
 
-_MODES = {COPY_NONE: nfqueue.CopyMode.NONE, COPY_META: nfqueue.CopyMode.META,
-          COPY_PACKET: nfqueue.CopyMode.PACKET}
+_MODES = (COPY_NONE, COPY_META, COPY_PACKET)
 
-# NetfilterQueue's default receive buffer: room for its default 1024
-# queued packets of its 4016-byte copies plus the kernel's per-message
-# overhead, halved because the kernel doubles what is asked for.
+# NetfilterQueue's default sock_len: room for its default 1024 queued
+# packets of its 4016-byte copies plus the kernel's per-message overhead,
+# halved because the kernel doubles what is asked for. Here it is a
+# floor: libnfqueue sizes the buffer for the queue length and copy range
+# (whole packets), and a larger sock_len raises it (see bind()).
 DEFAULT_SOCK_LEN = 1024 * (4016 + 780) // 2
 
-# The largest payload one netlink message carries; a bigger copy range
-# means "all of it".
-_RANGE_MAX = nfqueue.PAYLOAD_MAX
-
 _QUEUE_NUM_MAX = nfqueue.QUEUE_NUM_MAX
+_DROP = int(nfqueue.Verdict.DROP)
+
+
+class Binding:
+    """One bound queue: the C queue, its owner, the callback, and the
+    packets that are waiting for a verdict the program may still give."""
+
+    __slots__ = ("queue", "owner", "num", "callback", "last_judged", "unjudged",
+                 "packet_class")
+
+    def __init__(self, handle: Any, num: int, callback: Callable[[Packet], Any]) -> None:
+        self.queue: Optional[Any] = handle  # None once unbound
+        self.num = num
+        self.callback: Optional[Callable[[Packet], Any]] = callback
+        # The packet that got the last verdict: global_callback's cheap
+        # test that its packet was judged (C is asked only otherwise).
+        self.last_judged: Optional[Packet] = None
+        # Packets whose callback returned without a verdict, retained so
+        # that they stay queued until unbind(), as in NetfilterQueue (and
+        # afterwards, so a late verdict says "unbound", not "twice").
+        self.unjudged: Set[Packet] = set()
+        # Packets of this binding are made by C as this class, which
+        # names the binding to every packet at no per-packet cost.
+        self.packet_class = type("Packet", (Packet,), {
+            "__slots__": (), "__module__": "netfilterqueue", "__qualname__": "Packet",
+            "_binding": self})
+        self.owner = _c.queue_owner(handle, self.packet_class)
+
+
+def _open_queue(num: int, mode: int, copy_range: int, max_len: int, fd: int) -> Any:
+    """The C queue for bind(): NetfilterQueue's settings on libnfqueue."""
+    config = _c.config_new()
+    try:
+        _c.config_set_copy_mode(config, mode, min(copy_range, nfqueue.PAYLOAD_MAX))
+        _c.config_set_max_len(config, max_len)
+        # 0: sized by C for max_len whole packets of copy_range bytes.
+        _c.config_set_rcvbuf(config, 0)
+        # What NetfilterQueue leaves undecided ends as the kernel's drop at
+        # unbind; so does ours (see "Packets without a verdict").
+        _c.config_set_default_verdict(config, _DROP)
+        _c.config_set_fd(config, fd)
+        # Python's signal handlers (Ctrl+C) run during a wait; a full
+        # socket buffer is counted and receiving goes on, as in the original.
+        _c.config_set_interruptible(config, 1)
+        _c.config_set_nobufs_errors(config, 0)
+        return _c.queue_open(num, config)
+    finally:
+        _c.config_free(config)
 
 
 class NetfilterQueue:
@@ -53,36 +103,52 @@ class NetfilterQueue:
 
     # Class-level defaults, so __del__ works on a half-made object.
     _sock: Optional[socket.socket] = None
-    _queue: Optional[nfqueue.Queue] = None
-    _callback: Optional[Callable[[Packet], Any]] = None
-    # A queue unbind() could not close while run() waited on it in
-    # another thread: that run() closes it when its wait returns.
-    _doomed: Optional[nfqueue.Queue] = None
+    _binding: Optional[Binding] = None
+    # A queue unbind() could not close because run() was driving it (in a
+    # callback, or in another thread): that run() closes it when it returns.
+    _doomed: Optional[Binding] = None
+    _opened_with: Optional[tuple] = None
+
+    def __new__(cls, *args: Any, af: int = socket.AF_INET, sockfd: int = -1,
+                **kwargs: Any) -> "NetfilterQueue":
+        # The socket is opened here, as the original's __cinit__ does, so
+        # a subclass whose __init__ does not call super().__init__() works.
+        self = super().__new__(cls)
+        self._handover = threading.Lock()
+        self._open(af, sockfd)
+        return self
 
     def __init__(self, *, af: int = socket.AF_INET, sockfd: int = -1) -> None:
         """Open a netlink socket, or with `sockfd` use a duplicate of that
         one (made in another network namespace, for instance). Raises
         OSError("Failed to bind family 2. Are you root?") without
         CAP_NET_ADMIN in the socket's namespace."""
-        # Orders unbind() against a run() in another thread (see _doomed).
-        self._handover = threading.Lock()
-        sockfd = operator.index(sockfd)
-        af = c_unsigned(af, 16)
-        sock = _socket.adopt_socket(sockfd) if sockfd >= 0 else _socket.open_socket()
+        if (af, sockfd) != self._opened_with:  # a subclass passing its own
+            self._open(af, sockfd)
+
+    def _open(self, af: int, sockfd: int) -> None:
+        sockfd_num = c_integer(sockfd)
+        af_num = c_unsigned(af, 16)
+        if self._binding is not None:
+            raise RuntimeError("A queue is already bound; use unbind() first")
+        sock = _socket.adopt_socket(sockfd_num) if sockfd_num >= 0 else _socket.open_socket()
         if not _socket.may_configure(sock):
             sock.close()
-            raise OSError("Failed to bind family %s. Are you root?" % af)
+            raise OSError("Failed to bind family %s. Are you root?" % af_num)
+        if self._sock is not None:
+            self._sock.close()
         self._sock = sock
+        self._opened_with = (af, sockfd)
 
     def __del__(self) -> None:
         if not hasattr(self, "_handover"):
-            return  # __init__ failed before anything was opened
+            return  # __new__ failed before anything was opened
         try:
             self.unbind()
             self._close_doomed()
         except nfqueue.NfqueueError:
             # In a reference cycle the garbage collector may have run the
-            # Queue's own finalizer first, which already closed it.
+            # queue's own finalizer first, which already closed it.
             pass
         finally:
             if self._sock is not None:
@@ -93,11 +159,12 @@ class NetfilterQueue:
              max_len: int = 1024, mode: int = COPY_PACKET, range: int = 65535,
              sock_len: int = DEFAULT_SOCK_LEN) -> None:
         """Bind queue `queue_num` and hand its packets to `user_callback`.
-        `range` bytes of each packet are copied (all of it by default);
-        `sock_len` sets the socket receive buffer."""
-        if self._queue is not None:
+        `range` bytes of each packet are copied (all of it by default).
+        The socket receive buffer holds `max_len` whole packets of `range`
+        bytes, or `sock_len` bytes (doubled by the kernel) if that is more."""
+        if self._binding is not None:
             raise RuntimeError("A queue is already bound; use unbind() first")
-        queue_num = operator.index(queue_num)
+        queue_num = c_integer(queue_num)
         if not 0 <= queue_num <= _QUEUE_NUM_MAX:
             raise OverflowError(f"queue_num must be in 0..{_QUEUE_NUM_MAX}, got {queue_num}")
         max_len = c_unsigned(max_len, 32)
@@ -107,23 +174,19 @@ class NetfilterQueue:
         if self._sock is None:
             raise OSError(errno.EBADF, "Failed to open NFQueue.")
         try:
-            queue = nfqueue.Queue(
-                queue_num, copy_mode=_MODES.get(mode, nfqueue.CopyMode.PACKET),
-                copy_range=min(range, _RANGE_MAX), max_len=max_len,
-                # What NetfilterQueue leaves undecided ends as a drop:
-                # see "Packets without a verdict" in the module docstring.
-                default_verdict=nfqueue.Verdict.DROP,
-                # NetfilterQueue carries on past lost messages; so do we,
-                # without the kernel reporting each loss to the socket.
-                no_enobufs=True, fd=self._sock.fileno())
+            handle = _open_queue(queue_num, mode if mode in _MODES else COPY_PACKET, range,
+                                 max_len, self._sock.fileno())
         except nfqueue.NfqueueError as err:
             raise OSError("Failed to create queue %s." % queue_num) from err
+        binding = Binding(handle, queue_num, user_callback)
+        self._binding = binding
         if mode not in _MODES:
             # NetfilterQueue binds first and fails on the mode after.
-            queue.close()
+            self.unbind()
             raise OSError("Failed to set packet copy mode.")
-        self._queue = queue
-        self._callback = user_callback
+        granted = _socket.rcvbuf(self._sock)
+        if granted >= (sock_len * 2) & 0xFFFFFFFF:
+            return  # C's size already holds what sock_len asks for
         actual = _socket.set_rcvbuf(self._sock, sock_len)
         if actual != (sock_len * 2) & 0xFFFFFFFF:
             try:
@@ -137,17 +200,18 @@ class NetfilterQueue:
         """Unbind the queue; idempotent. Packets still waiting for a verdict
         are dropped, and kept packets' verdicts raise RuntimeError."""
         with self._handover:
-            queue, self._queue = self._queue, None
-            self._callback = None
-            if queue is None:
+            binding, self._binding = self._binding, None
+            if binding is None:
                 return
+            handle, binding.queue = binding.queue, None
+            binding.callback = None
             try:
-                queue.close()
+                _c.owner_close(binding.owner)
             except nfqueue.QueueBusyError:
-                # Another thread is waiting in run() on this queue: wake
-                # it; it closes the queue once its wait has returned.
-                self._doomed = queue
-                queue.stop()
+                # run() is driving the queue (this is its callback, or
+                # another thread): end it; it closes the queue on return.
+                self._doomed = binding
+                _c.queue_stop(handle)
 
     def get_fd(self) -> int:
         """The netlink socket's file descriptor (-1 once garbage-collected)."""
@@ -156,24 +220,21 @@ class NetfilterQueue:
     def run(self, block: bool = True) -> None:
         """Hand packets to the callback until an exception is raised (the
         callback's, or KeyboardInterrupt); with block=False, only those
-        that are pending, then return. Returns at once when not bound."""
-        while True:
-            queue = self._queue
-            if queue is None:
-                self._close_doomed()
+        that are pending, then return. Returns at once when not bound,
+        and when unbind() is called (from the callback or another thread)."""
+        binding = self._binding
+        try:
+            if binding is None:
                 return
-            try:
-                received = queue.recv(max_packets=1, timeout=None if block else 0)
-            except nfqueue.QueueClosedError:
-                if queue is self._queue:
-                    raise
-                return  # unbind() from another thread came first
-            if received:
-                self._deliver(queue, received[0])
-            elif not block or queue is not self._queue:
-                # Nothing pending, or unbind() from another thread woke us.
-                self._close_doomed()
-                return
+            if block:
+                _c.queue_run(binding.owner, global_callback)
+            else:
+                _dispatch_pending(binding)
+        except nfqueue.QueueClosedError:
+            if binding is self._binding:
+                raise
+        finally:
+            self._close_doomed()
 
     def run_socket(self, s: Any) -> None:
         """Like run(), but wait for packets in `s.recv`, so a socket made
@@ -182,6 +243,8 @@ class NetfilterQueue:
         non-blocking `s` would block."""
         while True:
             self.run(block=False)
+            if self._binding is None:
+                return
             try:
                 # Peek one byte: wait until a message is there but leave
                 # it for the queue, which parses its own receive buffer.
@@ -192,31 +255,71 @@ class NetfilterQueue:
                 if err.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
                     return
                 raise
-            if self._queue is None:
+            if self._binding is None:
                 return
 
-    def _deliver(self, queue: nfqueue.Queue, raw: nfqueue.Packet) -> None:
-        packet = Packet(self, queue, raw)
-        callback = self._callback
-        try:
-            if callback is not None:
-                callback(packet)
-        finally:
-            packet._end_callback()
-            if not packet._verdict_given and not queue.closed:
-                # A packet the program still holds can get its verdict
-                # later (NetfilterQueue allows that without retain()): keep
-                # its C handle past this receive. One it let go gets the
-                # queue's default verdict when the next receive starts.
-                held = weakref.ref(packet)
-                del packet
-                if held() is not None:
-                    raw.retain()
-
     def _close_doomed(self) -> None:
-        # After unbind() has decided: a run() that saw the queue go while
-        # unbind() was still trying to close it waits here for the handover.
+        # After unbind() has decided: the run() it could not close under
+        # closes the queue here, once C has returned.
         with self._handover:
             doomed, self._doomed = self._doomed, None
         if doomed is not None:
-            doomed.close()
+            _c.owner_close(doomed.owner)
+
+
+def _dispatch_pending(binding: Binding) -> None:
+    """run(block=False): what is ready now, batch by batch, as the
+    original's recv loop read until EAGAIN."""
+    while binding.queue is not None and _c.queue_dispatch(binding.owner, global_callback):
+        pass
+
+
+def _held_baseline() -> int:
+    """sys.getrefcount() of a packet inside global_callback that nobody
+    else holds: measured, not assumed, since it differs between Python
+    versions."""
+    def probe(packet: object) -> int:
+        return sys.getrefcount(packet)
+    return probe(object())
+
+
+_HELD_BASELINE = _held_baseline()
+
+
+def global_callback(packet: Packet) -> None:
+    """Hand one packet to the bound callback (C's run loop calls this).
+    Named, as a traceback shows it, like the original's function."""
+    binding = packet._binding
+    callback = binding.callback
+    if callback is None:
+        # Unbound during this batch: the packet gets the default verdict
+        # (drop), as the original's kernel dropped it at unbind.
+        return
+    try:
+        callback(packet)
+    finally:
+        judged = binding.last_judged is packet
+        binding.last_judged = None
+        if not judged and binding.queue is not None and not packet._has_verdict():
+            # No verdict: keep it queued for one the program may still
+            # give, until unbind (NetfilterQueue's behaviour).
+            packet._arrival()
+            _c.packet_retain(packet)
+            packet._over = True
+            binding.unjudged.add(packet)
+        elif sys.getrefcount(packet) > _HELD_BASELINE:
+            # The program keeps it: what arrived stays readable.
+            packet._arrival()
+            packet._over = True
+
+
+def _rename(function: Any, name: str) -> None:
+    """Give `function` the code name NetfilterQueue's compiled frames have
+    (tracebacks and frame inspection show it)."""
+    function.__code__ = function.__code__.replace(co_name=name, **(
+        {"co_qualname": name} if hasattr(function.__code__, "co_qualname") else {}))
+
+
+_rename(global_callback, "netfilterqueue._impl.global_callback")
+_rename(NetfilterQueue.run, "netfilterqueue._impl.NetfilterQueue.run")
+_rename(NetfilterQueue.run_socket, "netfilterqueue._impl.NetfilterQueue.run_socket")

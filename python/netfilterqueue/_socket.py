@@ -64,6 +64,12 @@ def may_configure(sock: socket.socket) -> bool:
     return True
 
 
+def rcvbuf(sock: socket.socket) -> int:
+    """The receive buffer the kernel gave the socket (twice what was
+    asked for), as an unsigned 32-bit number like NetfilterQueue's."""
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) & 0xFFFFFFFF
+
+
 def set_rcvbuf(sock: socket.socket, size: int) -> int:
     """Set the receive buffer to `size` bytes (the kernel doubles it) and
     return what the kernel made of it, both as unsigned 32-bit numbers
