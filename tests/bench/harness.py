@@ -32,6 +32,9 @@ SAMPLE_SECONDS = 0.005  # CPU and RSS sampling period: the figures' resolution
 def consumer_command(mode, build, python):
     """The command line of each consumer family. A binding adds its rows here."""
     families = [
+        # NetfilterQueue 1.1 itself, in the virtual environment scripts/bench made for it.
+        ("nfq-py", [os.environ.get("NFQUEUE_BENCH_ORIGINAL_PYTHON", "python3"),
+                    "tests/bench/consumer.py"]),
         ("py-", [python, "tests/bench/consumer.py"]),
         ("go-", [f"{build}/go/nfqueue-bench-go"]),
         ("rs-", [f"{build}/rust/nfqueue-bench-consumer-rust"]),
@@ -124,7 +127,9 @@ def measure(ns, mode, count, build, python):
             consumer.send_signal(signal.SIGUSR1)
             cpu, rss = start_cpu, None
             while consumer.poll() is None:
-                cpu = cpu_ns(consumer.pid) or cpu
+                # The largest sample: a thread that exits takes its time
+                # out of the sum.
+                cpu = max(cpu_ns(consumer.pid) or 0, cpu or 0)
                 rss = peak_rss_kib(consumer.pid) or rss
                 time.sleep(SAMPLE_SECONDS)
             if consumer.returncode:
