@@ -15,6 +15,7 @@ itself (TypeError, KeyError, ...): a bug in tests/conformance, never an
 agent's.
 """
 import json
+import sys
 from pathlib import Path
 
 UNSUPPORTED = "UNSUPPORTED:"
@@ -163,3 +164,34 @@ def markdown(data):
             label = "SUITE ERROR" if result.get("suite_error") else result["outcome"]
             lines.append(f"- `{case}` [{agent}] {label}: {_escape(result.get('message', ''))}")
     return "\n".join(lines) + "\n"
+
+
+def merge(out, inputs):
+    """One matrix from the reports of several runs (scripts/test runs the
+    suite for some languages apart)."""
+    merged = {"agents": [], "summary": {}, "cases": []}
+    rows = {}
+    for path in inputs:
+        if not Path(path).is_file():  # a language that was not built this time
+            print(f"report.py merge: {path} does not exist, left out", file=sys.stderr)
+            continue
+        data = json.loads(Path(path).read_text())
+        for agent in data["agents"]:
+            if agent not in merged["agents"]:
+                merged["agents"].append(agent)
+            merged["summary"][agent] = data["summary"][agent]
+        for row in data["cases"]:
+            rows.setdefault(row["case"], {}).update(row["results"])
+    merged["cases"] = [{"case": case, "results": rows[case]} for case in sorted(rows)]
+    stem = Path(out)
+    if stem.suffix in (".json", ".md"):
+        stem = stem.with_suffix("")
+    stem.with_suffix(".json").write_text(json.dumps(merged, indent=1) + "\n")
+    stem.with_suffix(".md").write_text(markdown(merged))
+    return merged
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 4 or sys.argv[1] != "merge":
+        sys.exit("usage: report.py merge OUT IN.json [IN.json ...]  (writes OUT.json, OUT.md)")
+    merge(sys.argv[2], sys.argv[3:])

@@ -25,6 +25,8 @@ def test_copy_meta_reports_no_payload(lab):
     # mode packet: without it the length is unknown, reported as absent.
     if lab.supports("attribute:orig_len"):
         assert packet["orig_len"] is None, f"expected orig_len null, got {packet['orig_len']!r}"
+    got = (packet["verdict"], packet["result"])
+    assert got == ("accept", "ok"), f"expected accept/ok, the agent reported {got}"
     assert scene.receiver.expect([data]) == [data], "the packet itself is whole"
 
 
@@ -94,6 +96,8 @@ def test_without_gso_flag_the_kernel_segments_first(lab):
     assert (stream["len"], stream["sha256"]) == (size, traffic.sha256(traffic.pattern(size)))
     packets = agent.all_packets()
     assert len(packets) > size // 1500, f"expected over {size // 1500} segments, got {len(packets)}"
+    failed = [p["result"] for p in packets if p["result"] != "ok"]
+    assert not failed, f"expected every verdict ok, the first others: {failed[:5]}"
     largest = max(integer(p, "payload_len") or 0 for p in packets)
     assert largest <= 1500, f"expected no packet over the MTU (1500), got one of {largest}"
     if lab.supports("attribute:skbinfo"):

@@ -22,12 +22,15 @@ def test_retained_packets_verdicted_in_reverse_from_another_thread(lab):
     sent = payloads(3)
     scene.send(*sent)
     packets = scene.agent.packets(3)
-    assert all((p["verdict"], p["result"]) == ("later", "ok") for p in packets)
+    got = [(p["verdict"], p["result"]) for p in packets]
+    assert got == [("later", "ok")] * 3, f"expected later/ok for each, the agent reported {got}"
     verdicts = scene.agent.verdicts(3)
     assert [v["index"] for v in verdicts] == [2, 1, 0], "reverse order of arrival"
     assert [v["id"] for v in verdicts] == [p["id"] for p in reversed(packets)]
     assert [v["verdict"] for v in verdicts] == ["accept", "drop", "accept"]
-    assert all(v["result"] == "ok" and v["thread"] == "other" for v in verdicts)
+    got = [(v["result"], v["thread"]) for v in verdicts]
+    assert got == [("ok", "other")] * 3, \
+        f"expected each verdict ok from another thread, the agent reported {got}"
     assert sorted(scene.receiver.expect([sent[0], sent[2]])) == [sent[0], sent[2]]
 
 
@@ -134,7 +137,8 @@ def test_killed_agent_leaves_nothing_behind(lab):
     socket goes and drops what was pending; the receiver gets nothing."""
     scene = udp_scene(lab, plan={"rules": [{"retain": "hold"}]})
     scene.send(*payloads(2))
-    scene.agent.packets(2)
+    got = [(p["verdict"], p["result"]) for p in scene.agent.packets(2)]
+    assert got == [("hold", "ok")] * 2, f"expected hold/ok for both, the agent reported {got}"
     assert scene.ns.queues()[1]["pending"] == 2
     scene.agent.signal(signal.SIGKILL)
     assert scene.agent.wait_exit() == -signal.SIGKILL

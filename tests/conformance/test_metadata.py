@@ -52,6 +52,8 @@ def test_owner_absent_without_the_flag(lab):
     scene.send(b"anonymous", uid=SENDER_UID, gid=SENDER_GID)
     packet, = scene.agent.packets(1)
     assert_absent(lab, packet, "uid", "gid")
+    got = (packet["verdict"], packet["result"])
+    assert got == ("accept", "ok"), f"expected accept/ok, the agent reported {got}"
 
 
 @needs("flag:secctx", "attribute:secctx")

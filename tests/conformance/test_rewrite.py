@@ -75,4 +75,4 @@ def test_tcp_rewrite_arrives_with_new_bytes(lab):
     assert len(rewritten) == 1, "exactly one segment carried the bytes"
     check_rewritten(rewritten[0])
     results = [p["result"] for p in agent.all_packets()]
-    assert set(results) == {"ok"}, f"expected every verdict ok, got {results}"
+    assert all(r == "ok" for r in results), f"expected every verdict ok, got {results}"

@@ -61,8 +61,9 @@ def check_download(fetched, agent, queue_ns):
         f"expected no packet lost by the kernel with the default configuration, "
         f"/proc/net/netfilter/nfnetlink_queue says {counters} after "
         f"{len(agent.all_packets())} packets in {fetched['seconds']} s")
-    results = {p["result"] for p in agent.all_packets()}
-    assert results == {"ok"}, f"every verdict must succeed, the agent reported {results}"
+    failed = [p["result"] for p in agent.all_packets() if p["result"] != "ok"]
+    assert not failed, (f"expected every verdict ok, the agent reported {len(failed)} other "
+                        f"results, the first {failed[:5]}")
     closed = agent.shutdown()
     if "report:enobufs" in agent.caps:
         assert integer(closed, "enobufs", nullable=False) == 0, \
