@@ -1,12 +1,11 @@
-"""``netfilterqueue.NetfilterQueue`` on libnfqueue's own run loop.
+"""``netfilterqueue.NetfilterQueue`` on libnfqueue.
 
 The object owns one netlink socket for its whole life (see _socket.py);
 each bind() opens a libnfqueue queue on that socket (a ``Binding``) and
-unbind() closes it. run() is ``nfqueue_queue_run`` through the SWIG
-trampoline (bindings/receive.i): C reads packets in batches, calls
-``global_callback`` for each one, and sends the verdicts of a batch in
-one message. run(block=False) is ``nfqueue_queue_dispatch`` until nothing
-is ready. NetfilterQueue's per-packet rules are kept where programs
+unbind() closes it. run() pulls a batch of packets from C at a time
+(``nfqueue_queue_pull``: one call, the GIL released while it waits) and
+hands each to ``global_callback``; C sends the batch's verdicts together
+in one message. NetfilterQueue's per-packet rules are kept where programs
 depend on them: each packet is handed to the callback on its own, a
 callback may unbind() (no later packet of the batch reaches a callback),
 and an exception from it ends run() with the packets not yet handed out
@@ -19,7 +18,7 @@ import socket
 import sys
 import threading
 import warnings
-from typing import Any, Callable, Optional, Set
+from typing import Any, Callable, List, Optional, Set
 
 import nfqueue
 from nfqueue import _nfqueue as _c
@@ -43,6 +42,8 @@ DEFAULT_SOCK_LEN = 1024 * (4016 + 780) // 2
 
 _QUEUE_NUM_MAX = nfqueue.QUEUE_NUM_MAX
 _DROP = int(nfqueue.Verdict.DROP)
+# Packets per pull: C's default batch.
+_BATCH = 64
 
 
 class Binding:
@@ -50,7 +51,7 @@ class Binding:
     packets that are waiting for a verdict the program may still give."""
 
     __slots__ = ("queue", "owner", "num", "callback", "last_judged", "unjudged",
-                 "packet_class")
+                 "packet_class", "pending")
 
     def __init__(self, handle: Any, num: int, callback: Callable[[Packet], Any]) -> None:
         self.queue: Optional[Any] = handle  # None once unbound
@@ -63,6 +64,8 @@ class Binding:
         # that they stay queued until unbind(), as in NetfilterQueue (and
         # afterwards, so a late verdict says "unbound", not "twice").
         self.unjudged: Set[Packet] = set()
+        # Packets of a pulled batch not handed out when a callback raised.
+        self.pending: Optional[List[Packet]] = None
         # Packets of this binding are made by C as this class, which
         # names the binding to every packet at no per-packet cost.
         self.packet_class = type("Packet", (Packet,), {
@@ -224,12 +227,20 @@ class NetfilterQueue:
         and when unbind() is called (from the callback or another thread)."""
         binding = self._binding
         try:
-            if binding is None:
-                return
-            if block:
-                _c.queue_run(binding.owner, global_callback)
-            else:
-                _dispatch_pending(binding)
+            while binding is not None and binding.queue is not None:
+                packets = binding.pending
+                if packets:
+                    binding.pending = None
+                else:
+                    # One call into C for a batch; it waits with the GIL released.
+                    packets = _c.queue_pull(binding.owner, _BATCH, -1 if block else 0)
+                    if packets is None:  # stopped: unbind() from another thread
+                        return
+                    if not packets:
+                        if block:
+                            continue
+                        return
+                _deliver(binding, packets)
         except nfqueue.QueueClosedError:
             if binding is self._binding:
                 raise
@@ -267,23 +278,39 @@ class NetfilterQueue:
             _c.owner_close(doomed.owner)
 
 
-def _dispatch_pending(binding: Binding) -> None:
-    """run(block=False): what is ready now, batch by batch, as the
-    original's recv loop read until EAGAIN."""
-    while binding.queue is not None and _c.queue_dispatch(binding.owner, global_callback):
-        pass
+def _deliver(binding: Binding, packets: List[Packet]) -> None:
+    """Hand a pulled batch to the callback one packet at a time. An
+    exception ends it with the rest kept for the next run() (still
+    borrowed: nothing receives before they are handed out); unbind()
+    ends it with the rest left to the queue's close (dropped)."""
+    it = iter(packets)
+    try:
+        for packet in it:
+            global_callback(packet)
+            if binding.queue is None:
+                return
+    except BaseException:
+        binding.pending = list(it)
+        raise
 
 
 def _held_baseline() -> int:
-    """sys.getrefcount() of a packet inside global_callback that nobody
-    else holds: measured, not assumed, since it differs between Python
-    versions."""
+    """sys.getrefcount() of a packet inside global_callback that the
+    program does not hold: the pull's list, the owner's list of pulled
+    packets, _deliver's loop variable, the argument. Measured the same
+    way, not assumed, since Python versions count differently."""
     def probe(packet: object) -> int:
         return sys.getrefcount(packet)
-    return probe(object())
+
+    pulled = [object()]
+    owners = list(pulled)
+    for packet in iter(pulled):
+        return probe(packet)
+    raise AssertionError(owners)
 
 
 _HELD_BASELINE = _held_baseline()
+_refcount = sys.getrefcount
 
 
 def global_callback(packet: Packet) -> None:
@@ -307,7 +334,7 @@ def global_callback(packet: Packet) -> None:
             _c.packet_retain(packet)
             packet._over = True
             binding.unjudged.add(packet)
-        elif sys.getrefcount(packet) > _HELD_BASELINE:
+        elif _refcount(packet) > _HELD_BASELINE:
             # The program keeps it: what arrived stays readable.
             packet._arrival()
             packet._over = True

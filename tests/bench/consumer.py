@@ -9,6 +9,8 @@ print "MODE JUDGED SECONDS".
   py-batch   Queue.recv() batches, one verdict_batch() per batch
   py-dropin  netfilterqueue's NetfilterQueue.run(), as a program written
              for the NetfilterQueue package would do it
+  nfq-py     the same program on NetfilterQueue 1.1 itself (PyPI), run by
+             scripts/bench with the python of its own virtual environment
 
 A load that does not arrive whole ends the drain after a second without
 packets; the count then says so.
@@ -20,7 +22,10 @@ import sys
 import threading
 import time
 
-import nfqueue
+try:
+    import nfqueue
+except ImportError:  # nfq-py runs where only NetfilterQueue 1.1 is installed
+    nfqueue = None
 
 IDLE_SECONDS = 1.0
 
@@ -79,15 +84,36 @@ def py_recv(queue_num, wanted, batch_verdict=False):
         return judged, start
 
 
-def py_dropin(queue_num, wanted):
+class Drained(Exception):
+    """Ends NetfilterQueue.run(), the one way both implementations share."""
+
+
+def netfilterqueue_drain(queue_num, wanted):
+    """py-dropin and nfq-py: one program for the NetfilterQueue API, run on
+    the drop-in and on the original. Both end run() by an exception from
+    the callback (the idle watcher raises it in the main thread with a
+    signal); sock_len holds the whole load, as every row's buffer does."""
     from netfilterqueue import NetfilterQueue
 
+    main_thread = threading.get_ident()
+
+    def finish():
+        if threading.get_ident() != main_thread:
+            signal.pthread_kill(main_thread, signal.SIGALRM)
+            return
+        raise Drained
+
+    signal.signal(signal.SIGALRM, lambda *_: finish())
     queue = NetfilterQueue()
-    accept = Accept(wanted, queue.unbind)  # unbind ends a blocked run() (see its docs)
-    queue.bind(queue_num, accept, max_len=wanted + 1024)
+    accept = Accept(wanted, finish)
+    queue.bind(queue_num, accept, max_len=wanted + 1024, sock_len=(wanted + 1024) * 2048)
     start = go()
     watch_idle(accept)
-    queue.run()
+    try:
+        queue.run()
+    except Drained:
+        pass
+    queue.unbind()
     return accept.judged, start
 
 
@@ -102,7 +128,8 @@ MODES = {
     "py-run": py_run,
     "py-recv": py_recv,
     "py-batch": lambda num, wanted: py_recv(num, wanted, batch_verdict=True),
-    "py-dropin": py_dropin,
+    "py-dropin": netfilterqueue_drain,
+    "nfq-py": netfilterqueue_drain,
 }
 
 
