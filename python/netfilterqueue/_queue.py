@@ -240,7 +240,19 @@ class NetfilterQueue:
                         if block:
                             continue
                         return
-                _deliver(binding, packets)
+                # Each packet on its own, as NetfilterQueue delivers them
+                # (inline: tracebacks show run, then global_callback). An
+                # exception keeps the rest, still borrowed, for the next
+                # run(); unbind() leaves them to the close (dropped).
+                it = iter(packets)
+                try:
+                    for packet in it:
+                        global_callback(packet)
+                        if binding.queue is None:
+                            break
+                except BaseException:
+                    binding.pending = list(it)
+                    raise
         except nfqueue.QueueClosedError:
             if binding is self._binding:
                 raise
@@ -278,26 +290,10 @@ class NetfilterQueue:
             _c.owner_close(doomed.owner)
 
 
-def _deliver(binding: Binding, packets: List[Packet]) -> None:
-    """Hand a pulled batch to the callback one packet at a time. An
-    exception ends it with the rest kept for the next run() (still
-    borrowed: nothing receives before they are handed out); unbind()
-    ends it with the rest left to the queue's close (dropped)."""
-    it = iter(packets)
-    try:
-        for packet in it:
-            global_callback(packet)
-            if binding.queue is None:
-                return
-    except BaseException:
-        binding.pending = list(it)
-        raise
-
-
 def _held_baseline() -> int:
     """sys.getrefcount() of a packet inside global_callback that the
     program does not hold: the pull's list, the owner's list of pulled
-    packets, _deliver's loop variable, the argument. Measured the same
+    packets, run()'s loop variable, the argument. Measured the same
     way, not assumed, since Python versions count differently."""
     def probe(packet: object) -> int:
         return sys.getrefcount(packet)
