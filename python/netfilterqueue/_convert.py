@@ -25,7 +25,7 @@ def c_integer(value: object) -> int:
     """`value` as NetfilterQueue's converter saw it: int(value) for anything
     with __int__ (floats truncate), operator.index otherwise."""
     if type(value) is int:  # the common case, first
-        return value  # type: ignore[return-value]
+        return value
     if hasattr(type(value), "__int__") and not isinstance(value, (str, bytes, bytearray)):
         return int(value)  # type: ignore[call-overload]
     try:

@@ -111,6 +111,8 @@ class NetfilterQueue:
     # callback, or in another thread): that run() closes it when it returns.
     _doomed: Optional[Binding] = None
     _opened_with: Optional[tuple] = None
+    # Orders unbind() against a run() in another thread (see _doomed).
+    _handover: threading.Lock
 
     def __new__(cls, *args: Any, af: int = socket.AF_INET, sockfd: int = -1,
                 **kwargs: Any) -> "NetfilterQueue":
