@@ -317,13 +317,16 @@ class Lab:
         self._namespaces.append(ns)
         return ns
 
-    def agent(self, ns, queue, *options, plan=None, ready=True):
+    def agent(self, ns, queue, *options, plan=None, ready=True, refused=False):
         """Start the agent under test on `queue` inside `ns`; see PROTOCOL.md
         for `options` and `plan`. What they use must be among the case's
         declared needs: a declaration that fell behind its case is the
-        suite's bug, and fails the case as such."""
+        suite's bug, and fails the case as such. With `refused`, the case
+        expects the agent to refuse the command line or plan as a USAGE
+        error, which every agent must, whether it lacks what they name or
+        knows it and sees the misuse: those are not needs."""
         undeclared = capabilities.derived_needs(options, plan) - self.needs
-        if undeclared:
+        if undeclared and not refused:
             raise SuiteError(f"the case passes the agent {sorted(undeclared)} but does not "
                              f"declare them in @pytest.mark.needs (tests/conformance)")
         agent = agent_mod.start(self.command, ns, queue, *options, plan=plan, ready=False,

@@ -89,16 +89,17 @@ def test_handle_used_many_full_batches_late(lab, mode):
 
 
 @pytest.mark.parametrize("plan", [
-    pytest.param({"rules": [{"late_by": 5}]}, marks=needs("plan:late_by")),
-    pytest.param({"rules": [{"retain": "hold", "late_by": 5}]},
-                 marks=needs("plan:late_by", "retain:hold")),
+    {"rules": [{"late_by": 5}]},
+    {"rules": [{"retain": "hold", "late_by": 5}]},
     {"rules": [], "lately": True},
 ], ids=["without-retain", "with-hold", "unknown-plan-member"])
 def test_plan_the_agent_cannot_follow_is_a_usage_error(lab, plan):
     """late_by belongs to "retain": "expire"; an unknown plan member is
-    refused, not ignored."""
+    refused, not ignored. Every agent must refuse these plans: one that
+    knows late_by sees the misuse, one that does not, a member it does not
+    know."""
     ns = lab.namespace()
-    agent = lab.agent(ns, 1, plan=plan, ready=False)
+    agent = lab.agent(ns, 1, plan=plan, ready=False, refused=True)
     error = agent.wait_error()
     assert (error["call"], error["name"]) == ("usage", "USAGE"), \
         f"expected a USAGE error for the plan {plan}, the agent reported {error}"

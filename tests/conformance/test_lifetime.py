@@ -46,10 +46,13 @@ def test_batch_verdict_settles_a_group_with_its_mark(lab):
     scene.send(*sent)
     packets = scene.agent.packets(4)
     batch, = scene.agent.batches(1)
-    assert batch["result"] == "ok"
+    assert batch["result"] == "ok", \
+        f"expected result 'ok', the agent reported {batch['result']!r}"
     assert (batch["up_to_id"], batch["count"]) == (packets[-1]["id"], 4)
-    assert batch["has_verdict"] == [True] * 4
-    assert batch["second_result"] == "NFQUEUE_E_VERDICT_GIVEN"
+    assert batch["has_verdict"] == [True] * 4, \
+        f"expected has_verdict {[True] * 4!r}, the agent reported {batch['has_verdict']!r}"
+    assert batch["second_result"] == "NFQUEUE_E_VERDICT_GIVEN", \
+        f"expected second_result 'NFQUEUE_E_VERDICT_GIVEN', the agent reported {batch['second_result']!r}"
     assert sorted(scene.receiver.expect(sent)) == sent
     assert scene.ns.rule_packets("INPUT") == [4]
     assert scene.ns.queues()[1]["pending"] == 0
@@ -60,8 +63,10 @@ def test_second_verdict_is_refused_and_changes_nothing(lab):
     scene = udp_scene(lab, plan={"rules": [{"verdict": "accept", "second_verdict": "drop"}]})
     scene.send(b"once")
     packet, = scene.agent.packets(1)
-    assert packet["result"] == "ok"
-    assert packet["second_result"] == "NFQUEUE_E_VERDICT_GIVEN"
+    assert packet["result"] == "ok", \
+        f"expected result 'ok', the agent reported {packet['result']!r}"
+    assert packet["second_result"] == "NFQUEUE_E_VERDICT_GIVEN", \
+        f"expected second_result 'NFQUEUE_E_VERDICT_GIVEN', the agent reported {packet['second_result']!r}"
     assert scene.receiver.expect([b"once"]) == [b"once"]
 
 
@@ -109,7 +114,8 @@ def let_go_scene(lab, default, rule):
                       plan={"rules": [rule]})
     scene.send(b"let go", b"sentinel")
     let_go, _ = scene.agent.packets(2)
-    assert let_go["result"] == "ok"
+    assert let_go["result"] == "ok", \
+        f"expected result 'ok', the agent reported {let_go['result']!r}"
     expected = [b"let go", b"sentinel"] if default == "accept" else [b"sentinel"]
     assert sorted(scene.receiver.expect(expected)) == sorted(expected)
     assert scene.ns.queues()[1]["pending"] == 0, "nothing may be left pending"

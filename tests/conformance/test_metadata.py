@@ -32,9 +32,12 @@ def test_local_sender_in_output(lab):
     scene.send(b"who am i", uid=SENDER_UID, gid=SENDER_GID)
     packet, = scene.agent.packets(1)
     lo_index, _ = scene.ns.link_info("lo")
-    assert packet["hook"] == HOOK_OUTPUT
-    assert packet["hw_protocol"] == ETH_P_IP
-    assert packet["queue"] == 1
+    assert packet["hook"] == HOOK_OUTPUT, \
+        f"expected hook {HOOK_OUTPUT!r}, the agent reported {packet['hook']!r}"
+    assert packet["hw_protocol"] == ETH_P_IP, \
+        f"expected hw_protocol {ETH_P_IP!r}, the agent reported {packet['hw_protocol']!r}"
+    assert packet["queue"] == 1, \
+        f"expected queue {1!r}, the agent reported {packet['queue']!r}"
     assert (packet["outdev"], packet["outdev_name"]) == (lo_index, "lo")
     assert (packet["uid"], packet["gid"]) == (SENDER_UID, SENDER_GID)
     assert packet["payload_len"] == 20 + 8 + len(b"who am i"), packet
@@ -99,7 +102,8 @@ def test_local_receiver_in_input(lab):
     scene.send(b"inbound")
     packet, = scene.agent.packets(1)
     lo_index, _ = scene.ns.link_info("lo")
-    assert packet["hook"] == HOOK_INPUT
+    assert packet["hook"] == HOOK_INPUT, \
+        f"expected hook {HOOK_INPUT!r}, the agent reported {packet['hook']!r}"
     assert (packet["indev"], packet["indev_name"]) == (lo_index, "lo")
     assert_absent(lab, packet, "outdev", "outdev_name", "physindev", "physoutdev")
     assert scene.receiver.expect([b"inbound"]) == [b"inbound"]
@@ -144,8 +148,10 @@ def test_bridge_ports_and_hardware_address(lab):
     pa, _ = bridge.link_info("pa")
     pb, _ = bridge.link_info("pb")
     _, mac_a = host_a.link_info("eth0")
-    assert packet["hook"] == HOOK_FORWARD
-    assert packet["hw_protocol"] == ETH_P_IP
+    assert packet["hook"] == HOOK_FORWARD, \
+        f"expected hook {HOOK_FORWARD!r}, the agent reported {packet['hook']!r}"
+    assert packet["hw_protocol"] == ETH_P_IP, \
+        f"expected hw_protocol {ETH_P_IP!r}, the agent reported {packet['hw_protocol']!r}"
     assert (packet["indev"], packet["indev_name"]) == (br0, "br0")
     assert (packet["outdev"], packet["outdev_name"]) == (br0, "br0")
     assert (packet["physindev"], packet["physindev_name"]) == (pa, "pa")

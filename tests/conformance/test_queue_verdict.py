@@ -14,7 +14,8 @@ def test_queue_verdict_hands_the_packet_to_a_second_queue(lab):
     first, = scene.agent.packets(1)
     assert (first["queue"], first["verdict"], first["result"]) == (1, "queue:2", "ok")
     handed, = second.packets(1)
-    assert handed["queue"] == 2
+    assert handed["queue"] == 2, \
+        f"expected queue {2!r}, the agent reported {handed['queue']!r}"
     assert handed["payload_hex"] == first["payload_hex"], "the same packet, unchanged"
     assert scene.receiver.expect([b"pass it on"]) == [b"pass it on"]
     assert len(scene.agent.all_packets()) == 1, "it does not come back to the first queue"
@@ -31,7 +32,9 @@ def test_queue_verdict_to_an_unbound_queue(lab, bypass):
     sent = payloads(2)
     scene.send(*sent)
     redirected, _ = scene.agent.packets(2)
-    assert redirected["verdict"] == "queue:7" + (":bypass" if bypass else "")
-    assert redirected["result"] == "ok"
+    assert redirected["verdict"] == "queue:7" + (":bypass" if bypass else ""), \
+        f"expected verdict {'queue:7' + (':bypass' if bypass else '')!r}, the agent reported {redirected['verdict']!r}"
+    assert redirected["result"] == "ok", \
+        f"expected result 'ok', the agent reported {redirected['result']!r}"
     expected = sent if bypass else sent[1:]
     assert sorted(scene.receiver.expect(expected)) == expected

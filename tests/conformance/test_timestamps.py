@@ -51,8 +51,10 @@ def test_received_packet_carries_its_arrival_time(lab, chain):
     traffic.udp_send(host_a, RECEIVER, PORT, b"stamped")
     after = time.time()
     packet, = agent.packets(1)
-    assert packet["hook"] == (HOOK_PREROUTING if chain == "PREROUTING" else HOOK_INPUT)
-    assert packet["indev_name"] == "eth0"
+    hook = HOOK_PREROUTING if chain == "PREROUTING" else HOOK_INPUT
+    assert packet["hook"] == hook, f"expected hook {hook}, the agent reported {packet['hook']!r}"
+    assert packet["indev_name"] == "eth0", \
+        f"expected indev_name 'eth0', the agent reported {packet['indev_name']!r}"
     stamp = packet["timestamp"]
     assert stamp is not None, "a packet received on a device carries a timestamp"
     assert before - SLACK <= seconds(stamp) <= after + SLACK, \
@@ -75,7 +77,8 @@ def test_locally_generated_packet_has_no_timestamp(lab):
     agent = lab.agent(ns, 1)
     traffic.udp_send(ns, V4, PORT, b"outbound")
     packet, = agent.packets(1)
-    assert packet["hook"] == HOOK_OUTPUT
+    assert packet["hook"] == HOOK_OUTPUT, \
+        f"expected hook {HOOK_OUTPUT!r}, the agent reported {packet['hook']!r}"
     assert packet["timestamp"] is None, "a locally generated packet has no receive stamp"
     arrived, = receiver.wait_events(1)
     assert arrived["tstamp"] is not None, "stamped on arrival: the kernel was stamping"

@@ -91,12 +91,13 @@ def test_left_out_packets_keep_their_own_fate(lab):
     assert sorted(scene.receiver.expect([])) == expected, "close gives the held one drop"
 
 
-@needs("mode:{mode}", "plan:verdicts")
+@needs("mode:{mode}")
 @pytest.mark.parametrize("mode", ["run", "dispatch"])
 def test_together_outside_pull_mode_is_a_usage_error(lab, mode):
     ns = lab.namespace()
+    # Refused by every agent: for the mode, or as a member it does not know.
     agent = lab.agent(ns, 1, "--mode", mode, plan={"verdicts": "together", "rules": []},
-                      ready=False)
+                      ready=False, refused=True)
     error = agent.wait_error()
     assert (error["call"], error["name"], error["code"]) == ("usage", "USAGE", 0), \
         f"expected a USAGE error for \"together\" in {mode} mode, the agent reported {error}"
