@@ -182,6 +182,9 @@ def merge(out, inputs):
             merged["summary"][agent] = data["summary"][agent]
         for row in data["cases"]:
             rows.setdefault(row["case"], {}).update(row["results"])
+    # The project's own agents first, in their usual order, then the others.
+    own = [a for a in ("c", "python", "go", "rust") if a in merged["agents"]]
+    merged["agents"] = own + [a for a in merged["agents"] if a not in own]
     merged["cases"] = [{"case": case, "results": rows[case]} for case in sorted(rows)]
     stem = Path(out)
     if stem.suffix in (".json", ".md"):
