@@ -95,6 +95,10 @@ def _open_queue(num: int, mode: int, copy_range: int, max_len: int, fd: int) -> 
         _c.config_free(config)
 
 
+# __init__'s default: "whatever the constructor gave __new__".
+_GIVEN_TO_NEW: Any = object()
+
+
 class NetfilterQueue:
     """One netfilter queue: bind() it, then run() to hand its packets to
     your callback. See the module ``netfilterqueue`` for the differences
@@ -123,12 +127,19 @@ class NetfilterQueue:
         self._open(af, sockfd)
         return self
 
-    def __init__(self, *, af: int = socket.AF_INET, sockfd: int = -1) -> None:
-        """Open a netlink socket, or with `sockfd` use a duplicate of that
-        one (made in another network namespace, for instance). Raises
-        OSError("Failed to bind family 2. Are you root?") without
-        CAP_NET_ADMIN in the socket's namespace."""
-        if (af, sockfd) != self._opened_with:  # a subclass passing its own
+    def __init__(self, *, af: Any = _GIVEN_TO_NEW, sockfd: Any = _GIVEN_TO_NEW) -> None:
+        """Open a netlink socket (``af`` defaults to AF_INET), or with
+        `sockfd` use a duplicate of that one (made in another network
+        namespace, for instance). Raises OSError("Failed to bind family 2.
+        Are you root?") without CAP_NET_ADMIN in the socket's namespace.
+
+        The socket is opened by __new__ from the constructor's keywords;
+        only a subclass's ``super().__init__(sockfd=...)`` with others
+        opens it anew here."""
+        opened_af, opened_fd = self._opened_with or (socket.AF_INET, -1)
+        af = opened_af if af is _GIVEN_TO_NEW else af
+        sockfd = opened_fd if sockfd is _GIVEN_TO_NEW else sockfd
+        if (af, sockfd) != self._opened_with:
             self._open(af, sockfd)
 
     def _open(self, af: int, sockfd: int) -> None:

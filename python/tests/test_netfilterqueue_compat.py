@@ -279,3 +279,53 @@ def test_warns_when_installed_beside_the_original(tmp_path):
     both = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert both.returncode != 0
     assert "pip uninstall -y NetfilterQueue && pip install --force-reinstall nfqueue" in both.stderr
+
+
+def test_subclass_passing_sockfd_through_super_init(lab):
+    """A subclass that takes sockfd and calls super().__init__() without
+    it keeps the socket the constructor was given (the original opened it
+    in __cinit__ from the constructor's keywords)."""
+    class Relaying(NetfilterQueue):
+        def __init__(self, *, sockfd: int) -> None:
+            super().__init__()
+            self.sockfd = sockfd
+
+    received = lab.udp_receiver(PORT)
+    with lab.netlink_socket() as sock:
+        nfq = Relaying(sockfd=sock.fileno())
+
+    def take(packet: Packet) -> None:
+        packet.accept()
+        raise Done
+
+    nfq.bind(QUEUE, take)
+    assert QUEUE in lab.queues()  # bound in the namespace the socket came from
+    lab.send_udp(PORT, b"kept")
+    run_in_thread(nfq).join(10)
+    assert received.wait_datagrams(1) == [b"kept"]
+    nfq.unbind()
+
+
+def test_callback_may_unbind(lab):
+    """Packets already received with the one whose callback unbinds never
+    reach a callback and are dropped, as the original's kernel dropped
+    them at unbind. The drop-in's run() then returns (the original's kept
+    waiting: a deliberate difference)."""
+    received = lab.udp_receiver(PORT)
+    seen: List[bytes] = []
+    nfq: List[NetfilterQueue] = []
+
+    def first_only(packet: Packet) -> None:
+        seen.append(packet.get_payload()[UDP4_HEADERS:])
+        packet.accept()
+        nfq[0].unbind()
+
+    nfq.append(bound(lab, first_only))
+    lab.send_udp(PORT, b"one", b"two", b"three")  # queued together, one batch
+    thread = run_in_thread(nfq[0])
+    thread.join(5 if IS_DROPIN else 0.5)  # the original's run() goes on waiting
+    assert seen == [b"one"]
+    assert received.expect([b"one"]) == [b"one"]
+    assert QUEUE not in lab.queues()
+    if IS_DROPIN:
+        assert not thread.is_alive()
