@@ -25,8 +25,14 @@ Speed
     run() is libnfqueue's run loop: packets are read in batches and the
     verdicts of a batch leave in one message, where the original made
     two system calls per packet. Each packet still reaches the callback
-    on its own, a callback may unbind(), and an exception from it ends
-    run() with the packets not yet handed out kept for the next run().
+    on its own, a callback may unbind() (the packets received with it
+    that no callback saw yet are dropped, as the original's kernel
+    dropped them at unbind), and an exception from it ends run() with
+    the packets not yet handed out kept for the next run(). A batch is
+    what was already waiting together in the socket (up to 64 packets);
+    a verdict given during it leaves with the batch's others, once its
+    last packet has a verdict (or was kept without one), so a callback
+    that takes long delays the verdicts given before it in the same batch.
 
 Whole packets
     ``bind(range=...)`` is honoured up to the kernel's limit of 65531
