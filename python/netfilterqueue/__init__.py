@@ -30,9 +30,9 @@ Speed
     dropped them at unbind), and an exception from it ends run() with
     the packets not yet handed out kept for the next run(). A batch is
     what was already waiting together in the socket (up to 64 packets);
-    a verdict given during it leaves with the batch's others, once its
-    last packet has a verdict (or was kept without one), so a callback
-    that takes long delays the verdicts given before it in the same batch.
+    a verdict given during it leaves with the batch's others, at the
+    latest when run() asks C for the next batch, so a callback that
+    takes long delays the verdicts given before it in the same batch.
 
 Whole packets
     ``bind(range=...)`` is honoured up to the kernel's limit of 65531
