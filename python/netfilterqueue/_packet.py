@@ -70,6 +70,8 @@ class Packet(_c.packet_base()):  # type: ignore[misc]
     _owned: Optional[bytes] = None          # retain()'s copy
     _given_payload: Optional[bytes] = None  # set_payload()
     _given_mark: Optional[int] = None       # set_mark()
+    # True once any of the above was set: accept()'s one test for its hot path.
+    _special = False
 
     def _arrival(self) -> Tuple[tuple, int]:
         """What arrived, read from C once (only while the packet is
@@ -135,6 +137,7 @@ class Packet(_c.packet_base()):  # type: ignore[misc]
         no replacement, as in the original. At most 65531 bytes reach the
         kernel: a longer one makes the verdict drop the packet and raise
         nfqueue.PayloadTooLargeError (a ValueError)."""
+        self._special = True
         if payload is None:
             self._given_payload = None
             return
@@ -157,6 +160,7 @@ class Packet(_c.packet_base()):  # type: ignore[misc]
         """Give the packet this 32-bit mark with its verdict (a float is
         truncated, as in the original)."""
         self._given_mark = c_unsigned(mark, 32)
+        self._special = True
 
     def get_mark(self) -> int:
         """The mark set with set_mark(), else the mark it arrived with."""
@@ -180,8 +184,7 @@ class Packet(_c.packet_base()):  # type: ignore[misc]
         # The hot path inline (one frame less): an accept with nothing to
         # carry, on a bound queue, during the callback.
         binding = self._binding
-        if binding.queue is None or self._over or self._given_payload is not None or \
-                self._given_mark is not None:
+        if binding.queue is None or self._special:
             return self._judge(_ACCEPT)
         try:
             self._verdict(_ACCEPT)

@@ -341,12 +341,12 @@ def global_callback(packet: Packet) -> None:
             # give, until unbind (NetfilterQueue's behaviour).
             packet._arrival()
             _c.packet_retain(packet)
-            packet._over = True
+            packet._over = packet._special = True
             binding.unjudged.add(packet)
         elif _refcount(packet) > _HELD_BASELINE:
             # The program keeps it: what arrived stays readable.
             packet._arrival()
-            packet._over = True
+            packet._over = packet._special = True
 
 
 def _rename(function: Any, name: str) -> None:
