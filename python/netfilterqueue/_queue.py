@@ -257,10 +257,13 @@ class NetfilterQueue:
                 # (inline: tracebacks show run, then global_callback). An
                 # exception keeps the rest, still borrowed, for the next
                 # run(); unbind() leaves them to the close (dropped).
+                callback = binding.callback
+                if callback is None:  # unbound by another thread just now
+                    continue
                 it = iter(packets)
                 try:
                     for packet in it:
-                        global_callback(packet)
+                        global_callback(callback, packet, binding)
                         if binding.queue is None:
                             break
                 except BaseException:
@@ -306,7 +309,8 @@ class NetfilterQueue:
 def _held_baseline() -> int:
     """sys.getrefcount() of a packet inside global_callback that the
     program does not hold: the pull's list, the owner's list of pulled
-    packets, run()'s loop variable, the argument. Measured the same
+    packets, run()'s loop variable, the argument (the others are no
+    packet). Measured the same
     way, not assumed, since Python versions count differently."""
     def probe(packet: object) -> int:
         return sys.getrefcount(packet)
@@ -322,15 +326,11 @@ _HELD_BASELINE = _held_baseline()
 _refcount = sys.getrefcount
 
 
-def global_callback(packet: Packet) -> None:
-    """Hand one packet to the bound callback (C's run loop calls this).
+def global_callback(callback: Callable[[Packet], Any], packet: Packet,
+                    binding: Binding) -> None:
+    """Hand one packet to the bound callback, then settle what the program
+    left: run() calls this for each packet of a batch, on a bound queue.
     Named, as a traceback shows it, like the original's function."""
-    binding = packet._binding
-    callback = binding.callback
-    if callback is None:
-        # Unbound during this batch: the packet gets the default verdict
-        # (drop), as the original's kernel dropped it at unbind.
-        return
     try:
         callback(packet)
     finally:
