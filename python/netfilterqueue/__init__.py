@@ -109,6 +109,10 @@ Construction and errors
     NETLINK_NETFILTER at construction ("Failed to open NFQueue." with
     ENOTSOCK, EAFNOSUPPORT or EPROTONOSUPPORT). ``Packet()`` cannot be
     made by a program (the original's crashed the interpreter when used).
+    A callback's packet is an instance of a subclass of ``Packet`` made
+    for each bind() (``isinstance(p, Packet)`` holds, ``type(p) is
+    Packet`` does not); ``NetfilterQueue.COPY_*`` exist, as the original
+    documented them (its class lacked them).
 
 Installed beside NetfilterQueue
     Both packages are the directory ``netfilterqueue/``; whichever is
