@@ -134,12 +134,14 @@ static PyObject *pynfqueue_queue_stats(nfqueue_queue *queue)
 	rc = nfqueue_queue_stats(&s, queue);
 	if (rc < 0)
 		return pynfqueue_raise_last(rc);
-	return Py_BuildValue("{sIsIsKsKsIsIsKsK}", "portid", s.portid, "waiting", s.waiting,
+	return Py_BuildValue("{sIsIsKsKsIsIsKsKsKsK}", "portid", s.portid, "waiting", s.waiting,
 			     "queue_dropped", (unsigned long long)s.queue_dropped,
 			     "user_dropped", (unsigned long long)s.user_dropped,
 			     "id_sequence", s.id_sequence, "rcvbuf", s.rcvbuf,
 			     "enobufs", (unsigned long long)s.enobufs,
-			     "skipped", (unsigned long long)s.skipped);
+			     "skipped", (unsigned long long)s.skipped,
+			     "verdict_errors", (unsigned long long)s.verdict_errors,
+			     "unstored", (unsigned long long)s.unstored);
 }
 %}
 

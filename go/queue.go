@@ -242,7 +242,11 @@ type Stats struct {
 	IDSequence   uint32 // the id of the newest packet queued
 	RcvBuf       uint32 // the socket's receive buffer as the kernel reports it
 	Enobufs      uint64 // EnobufsCount
-	Skipped      uint64 // datagrams or messages the library ignored as malformed
+	Skipped      uint64 // datagrams or messages the library ignored: malformed, or not from the kernel
+	// Verdicts the kernel refused: a packet it no longer held, or a
+	// capability dropped since the queue was opened.
+	VerdictErrors uint64
+	Unstored      uint64 // packets given the default verdict on arrival for want of memory
 }
 
 // Stats reads the queue's counters. ErrUnsupported where the kernel does
@@ -259,14 +263,16 @@ func (q *Queue) Stats() (Stats, error) {
 		return Stats{}, err
 	}
 	return Stats{
-		PortID:       uint32(s.portid),
-		Waiting:      uint32(s.waiting),
-		QueueDropped: uint64(s.queue_dropped),
-		UserDropped:  uint64(s.user_dropped),
-		IDSequence:   uint32(s.id_sequence),
-		RcvBuf:       uint32(s.rcvbuf),
-		Enobufs:      uint64(s.enobufs),
-		Skipped:      uint64(s.skipped),
+		PortID:        uint32(s.portid),
+		Waiting:       uint32(s.waiting),
+		QueueDropped:  uint64(s.queue_dropped),
+		UserDropped:   uint64(s.user_dropped),
+		IDSequence:    uint32(s.id_sequence),
+		RcvBuf:        uint32(s.rcvbuf),
+		Enobufs:       uint64(s.enobufs),
+		Skipped:       uint64(s.skipped),
+		VerdictErrors: uint64(s.verdict_errors),
+		Unstored:      uint64(s.unstored),
 	}, nil
 }
 

@@ -757,7 +757,12 @@ typedef struct nfqueue_stats {
 	uint32_t id_sequence;     /* the id of the newest packet queued */
 	uint32_t rcvbuf;          /* the socket's receive buffer as the kernel reports it */
 	uint64_t enobufs;         /* nfqueue_queue_enobufs_count() */
-	uint64_t skipped;         /* datagrams or messages the library ignored as malformed */
+	uint64_t skipped;         /* datagrams or messages the library ignored: malformed, or
+				   * not from the kernel */
+	uint64_t verdict_errors;  /* verdicts the kernel refused (it answers only failures): a
+				   * packet it no longer holds, or a capability dropped since open */
+	uint64_t unstored;        /* packets given the default verdict on arrival because the
+				   * library had no memory to hold them */
 } nfqueue_stats;
 
 /*

@@ -185,6 +185,8 @@ struct nfqueue_queue {
 	atomic_bool stop_requested;
 	atomic_uint_fast64_t enobufs;
 	atomic_uint_fast64_t skipped; /* malformed datagrams or messages ignored */
+	atomic_uint_fast64_t verdict_errors; /* the kernel's error answers to verdicts */
+	atomic_uint_fast64_t unstored; /* default verdict on arrival, for want of memory */
 	/* /proc/net/netfilter/nfnetlink_queue of the queue's namespace, opened
 	 * with the socket; -1 where the kernel has none. Read by stats.c. */
 	int proc_fd;

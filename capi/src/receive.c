@@ -39,6 +39,16 @@ static bool is_packet_message(const struct nlmsghdr *nlh)
 	       (nlh->nlmsg_type & 0xff) == NFQNL_MSG_PACKET;
 }
 
+/* An error answer: verdicts ask for no ack, so the kernel answers only
+ * those it refused (an unknown packet id, a missing capability). */
+static bool is_refusal(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = (const struct nlmsgerr *)NLMSG_DATA(nlh);
+
+	return nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*err)) &&
+	       err->error != 0;
+}
+
 static struct nfqueue_packet *next_slot(struct nfqueue_queue *q)
 {
 	size_t at = atomic_load_explicit(&q->nbatch, memory_order_relaxed);
@@ -86,6 +96,9 @@ static void add_packet(struct nfqueue_queue *q, const struct nlmsghdr *nlh, size
 		return;
 	p->data = (const uint8_t *)nlh;
 	if (p == &spare) {
+		/* No slot: the batch is full, or a new slot could not be had. */
+		if (n < max)
+			atomic_fetch_add(&q->unstored, 1);
 		nfqueue__verdict_default_locked(p);
 		return;
 	}
@@ -118,6 +131,8 @@ static void add_messages(struct nfqueue_queue *q, uint8_t *at, size_t len, size_
 		}
 		if (is_packet_message(nlh))
 			add_packet(q, nlh, max);
+		else if (is_refusal(nlh))
+			atomic_fetch_add(&q->verdict_errors, 1);
 		if (step >= len)
 			break;
 		at += step;

@@ -213,6 +213,8 @@ NFQUEUE_API int nfqueue_queue_stats(nfqueue_stats *out, nfqueue_queue *queue)
 
 	s.enobufs = atomic_load(&queue->enobufs);
 	s.skipped = atomic_load(&queue->skipped);
+	s.verdict_errors = atomic_load(&queue->verdict_errors);
+	s.unstored = atomic_load(&queue->unstored);
 
 	/* The caller's struct may be older (smaller) or newer (larger) than
 	 * ours: fill what both know, keep its size. */

@@ -76,7 +76,9 @@ class QueueStats(NamedTuple):
     id_sequence: int    #: the id of the newest packet queued
     rcvbuf: int         #: the socket's receive buffer as the kernel reports it
     enobufs: int        #: overflow episodes the kernel reported (Queue.enobufs_count)
-    skipped: int        #: malformed messages the library ignored
+    skipped: int        #: messages the library ignored: malformed, or not from the kernel
+    verdict_errors: int  #: verdicts the kernel refused (a packet it no longer held, ...)
+    unstored: int       #: packets given the default verdict on arrival for want of memory
 
 
 def _release(handle: Any, owner: Any, num: int) -> None:

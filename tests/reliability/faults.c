@@ -342,6 +342,13 @@ static void test_verdict_after_dropping_cap_net_admin_is_refused(void)
 		printf("  CAP_NET_ADMIN dropped after open: verdict returned %d, %zu arrived\n", rc, n);
 		if (n != 0 || !rel_stats(&st, q) || st.waiting != 1)
 			_exit(13);
+		/* The refusal comes back as an error message, which the next
+		 * receive reads and counts. */
+		(void)nfqueue_queue_pull(&p, 1, &n, q, 200);
+		if (!rel_stats(&st, q) || st.verdict_errors < 1)
+			_exit(14);
+		printf("  the kernel's refusal is counted: verdict_errors %llu\n",
+		       (unsigned long long)st.verdict_errors);
 		_exit(0); /* the kernel drops the packet with the socket */
 	}
 	waitpid(pid, &status, 0);

@@ -208,6 +208,8 @@ pub struct nfqueue_stats {
     pub rcvbuf: u32,
     pub enobufs: u64,
     pub skipped: u64,
+    pub verdict_errors: u64,
+    pub unstored: u64,
 }
 
 // ---- functions ------------------------------------------------------------

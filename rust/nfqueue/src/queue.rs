@@ -94,8 +94,13 @@ pub struct Stats {
     pub rcvbuf: u32,
     /// Overflow episodes the kernel reported ([`Queue::enobufs_count`]).
     pub enobufs: u64,
-    /// Datagrams or messages the library ignored as malformed.
+    /// Datagrams or messages the library ignored: malformed, or not from the kernel.
     pub skipped: u64,
+    /// Verdicts the kernel refused: a packet it no longer held, or a
+    /// capability dropped since the queue was opened.
+    pub verdict_errors: u64,
+    /// Packets given the default verdict on arrival for want of memory.
+    pub unstored: u64,
 }
 
 /// Ends a [`Queue`]'s blocking receive from any thread.
@@ -200,6 +205,8 @@ fn stats(queue: *mut sys::nfqueue_queue) -> Result<Stats> {
         rcvbuf: raw.rcvbuf,
         enobufs: raw.enobufs,
         skipped: raw.skipped,
+        verdict_errors: raw.verdict_errors,
+        unstored: raw.unstored,
     })
 }
 
