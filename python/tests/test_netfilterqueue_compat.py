@@ -88,6 +88,7 @@ def test_large_packets_piled_up_are_all_delivered(lab):
     thread = run_in_thread(nfq)
     thread.join(20)
     assert not thread.is_alive(), f"{len(sizes)} of 200 arrived ({waiting} were queued)"
+    print(f"large: {len(sizes)} of 200 delivered, {sizes[0]} bytes each")
     expected = UDP4_HEADERS + 60000 if IS_DROPIN else 4016
     assert sizes == [expected] * 200
     nfq.unbind()
@@ -109,9 +110,12 @@ def test_sock_len_is_a_floor(lab):
 
 
 def test_burst_with_default_max_len(lab):
-    """3,000 datagrams sent as fast as one socket can while run() drains
-    with an accept-only callback and the default max_len=1024. The
-    original delivered 2,357 to 3,000 on the issue's machine."""
+    """3,000 datagrams sent as fast as one socket can (its send buffer
+    large enough that the sender never waits for verdicts) while run()
+    drains with an accept-only callback and the default max_len=1024.
+    What the kernel queue cannot hold it drops; none may be lost to a
+    full socket buffer. On this project's (loaded, 2-core) machine both
+    implementations delivered 1,600 to 3,000 of them."""
     seen: List[int] = []
 
     def accept(packet: Packet) -> None:
@@ -123,6 +127,7 @@ def test_burst_with_default_max_len(lab):
     time.sleep(0.2)
     lab.python("import socket\n"
                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+               "s.setsockopt(socket.SOL_SOCKET, 32, 64 << 20)\n"  # SO_SNDBUFFORCE
                "for _ in range(3000): s.sendto(b'x' * 36, ('127.0.0.1', %d))\n" % PORT,
                check=True)
     before = -1
@@ -130,11 +135,20 @@ def test_burst_with_default_max_len(lab):
         before = len(seen)
         time.sleep(0.3)
     delivered = len(seen)
-    nfq.unbind() if IS_DROPIN else None
-    print(f"burst: {delivered} of 3000 delivered")
-    assert delivered >= 2357, f"only {delivered} of 3000 delivered"
-    if not IS_DROPIN:  # the original's run() does not end at unbind()
+    kernel = lab.queues()[QUEUE]
+    print(f"burst: {delivered} of 3000 delivered, {kernel['dropped']} dropped for a full "
+          f"queue, {kernel['user_dropped']} for a full socket buffer")
+    if IS_DROPIN:
+        nfq.unbind()
+    else:  # the original's run() does not end at unbind()
         thread.join(0)
+    assert kernel["user_dropped"] == 0
+    assert delivered + kernel["dropped"] == 3000
+    # More than the kernel queue holds: run() drained during the burst.
+    # (How the rate compares with the original's is scripts/bench's row
+    # nfq-py; on a loaded machine a burst's count varies too much to
+    # assert it here.)
+    assert delivered > 1024, f"only {delivered} of 3000 delivered"
 
 
 # ---- verdicts that cannot be sent ----
