@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """harness.py - runs the drain benchmark for scripts/bench.
 
 Inside one network namespace made here (and removed at the end, also on
