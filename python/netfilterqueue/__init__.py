@@ -31,8 +31,12 @@ Speed
     the packets not yet handed out kept for the next run(). A batch is
     what was already waiting together in the socket (up to 64 packets);
     a verdict given during it leaves with the batch's others, at the
-    latest when run() asks C for the next batch, so a callback that
-    takes long delays the verdicts given before it in the same batch.
+    latest when run() asks C for the next batch. After a callback that
+    took more than a millisecond (a program that sleeps or asks a
+    resolver) the verdicts given so far leave at once, and packets come
+    one at a time, each verdict sent as it is given, as in the
+    original, until callbacks are quick again. So a verdict waits at
+    most for quick callbacks and one slow one.
 
 Whole packets
     ``bind(range=...)`` is honoured up to the kernel's limit of 65531

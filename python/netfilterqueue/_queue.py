@@ -17,6 +17,7 @@ import errno
 import socket
 import sys
 import threading
+import time
 import warnings
 from typing import Any, Callable, List, Optional, Set
 
@@ -44,6 +45,9 @@ _QUEUE_NUM_MAX = nfqueue.QUEUE_NUM_MAX
 _DROP = int(nfqueue.Verdict.DROP)
 # Packets per pull: C's default batch.
 _BATCH = 64
+# A callback slower than this (seconds) has its verdicts sent at once.
+_SLOW_CALLBACK = 0.001
+_clock = time.monotonic
 
 
 class Binding:
@@ -51,7 +55,7 @@ class Binding:
     packets that are waiting for a verdict the program may still give."""
 
     __slots__ = ("queue", "owner", "num", "callback", "last_judged", "unjudged",
-                 "packet_class", "pending")
+                 "packet_class", "pending", "batch")
 
     def __init__(self, handle: Any, num: int, callback: Callable[[Packet], Any]) -> None:
         self.queue: Optional[Any] = handle  # None once unbound
@@ -66,6 +70,8 @@ class Binding:
         self.unjudged: Set[Packet] = set()
         # Packets of a pulled batch not handed out when a callback raised.
         self.pending: Optional[List[Packet]] = None
+        # Packets per pull: 1 while callbacks are slow (see run()).
+        self.batch = _BATCH
         # Packets of this binding are made by C as this class, which
         # names the binding to every packet at no per-packet cost.
         self.packet_class = type("Packet", (Packet,), {
@@ -246,7 +252,7 @@ class NetfilterQueue:
                     binding.pending = None
                 else:
                     # One call into C for a batch; it waits with the GIL released.
-                    packets = _c.queue_pull(binding.owner, _BATCH, -1 if block else 0)
+                    packets = _c.queue_pull(binding.owner, binding.batch, -1 if block else 0)
                     if packets is None:  # stopped: unbind() from another thread
                         return
                     if not packets:
@@ -261,14 +267,30 @@ class NetfilterQueue:
                 if callback is None:  # unbound by another thread just now
                     continue
                 it = iter(packets)
+                handle = binding.queue
+                batch = _BATCH
+                last = _clock()
                 try:
                     for packet in it:
                         global_callback(callback, packet, binding)
                         if binding.queue is None:
                             break
+                        now = _clock()
+                        if now - last > _SLOW_CALLBACK:
+                            # A slow callback (a program that sleeps, asks
+                            # a resolver or a user): its verdict and those
+                            # before it leave now, as the original sent
+                            # each at once, and packets come one per pull
+                            # (each verdict then leaves as it is given)
+                            # until callbacks are quick again.
+                            _c.queue_flush(handle)
+                            batch = 1
+                        last = now
                 except BaseException:
                     binding.pending = list(it)
                     raise
+                finally:
+                    binding.batch = batch
         except nfqueue.QueueClosedError:
             if binding is self._binding:
                 raise

@@ -343,3 +343,26 @@ def test_callback_may_unbind(lab):
     assert QUEUE not in lab.queues()
     if IS_DROPIN:
         assert not thread.is_alive()
+
+
+def test_slow_callbacks_send_each_verdict_at_once(lab):
+    """A program whose callback takes time (a delay simulator, a resolver
+    lookup): the verdict of one packet reaches the kernel before the next
+    packet's callback ends, as the original sent each at once, even when
+    the packets arrived together."""
+    received = lab.udp_receiver(PORT)
+    waiting: List[int] = []
+
+    def slow(packet: Packet) -> None:
+        waiting.append(lab.queues()[QUEUE]["pending"])
+        time.sleep(0.01)
+        packet.accept()
+        if len(waiting) == 5:
+            raise Done
+
+    nfq = bound(lab, slow)
+    lab.send_udp(PORT, *[b"%d" % i for i in range(5)])  # queued together
+    run_in_thread(nfq).join(10)
+    assert waiting == [5, 4, 3, 2, 1]
+    assert len(received.wait_datagrams(5)) == 5
+    nfq.unbind()
