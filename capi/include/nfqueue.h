@@ -769,7 +769,9 @@ typedef struct nfqueue_stats {
  * 1.1. The kernel's counters for this queue, read from
  * /proc/net/netfilter/nfnetlink_queue of the queue's network namespace,
  * and the library's own. NFQUEUE_E_NOTSUP where the kernel does not
- * publish that file; NFQUEUE_E_CLOSED after close. Any thread.
+ * publish that file, NFQUEUE_E_PERM where it lets only root read it (a
+ * process with only CAP_NET_ADMIN); NFQUEUE_E_CLOSED after close. Any
+ * thread.
  */
 NFQUEUE_API int nfqueue_queue_stats(nfqueue_stats *out, nfqueue_queue *queue);
 

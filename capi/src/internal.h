@@ -51,8 +51,9 @@ void nfqueue__config_defaults(struct nfqueue_config *config);
 /* ---- stats.c: the kernel's per-queue counters ---- */
 
 /* Open /proc/net/netfilter/nfnetlink_queue as the calling thread's network
- * namespace shows it (call it where the queue's socket is made). -1 when
- * the kernel does not publish it. */
+ * namespace shows it (call it where the queue's socket is made). A
+ * negative errno when it cannot: -ENOENT where the kernel does not publish
+ * it, -EACCES for a process that is not root. */
 int nfqueue__open_proc_stats(void);
 
 /* Find queue `queue_num` in the text of that file and fill the kernel's
@@ -188,7 +189,8 @@ struct nfqueue_queue {
 	atomic_uint_fast64_t verdict_errors; /* the kernel's error answers to verdicts */
 	atomic_uint_fast64_t unstored; /* default verdict on arrival, for want of memory */
 	/* /proc/net/netfilter/nfnetlink_queue of the queue's namespace, opened
-	 * with the socket; -1 where the kernel has none. Read by stats.c. */
+	 * after the bind; a negative errno where it could not be (stats.c
+	 * tells which). */
 	int proc_fd;
 
 	/* Where this queue's handles find it (handle.c), and a number no

@@ -142,7 +142,7 @@ static int open_stats(const struct nfqueue_config *config)
 	if (!config->netns)
 		return nfqueue__open_proc_stats();
 	if (pthread_create(&thread, NULL, socket_in_netns, &job))
-		return -1;
+		return -EAGAIN;
 	pthread_join(thread, NULL);
 	return job.fd;
 }

@@ -37,7 +37,7 @@ int nfqueue__open_proc_stats(void)
 		 * view is the best there is. */
 		fd = open("/proc/self/net/netfilter/nfnetlink_queue", O_RDONLY | O_CLOEXEC);
 	}
-	return fd < 0 ? -1 : fd;
+	return fd < 0 ? -errno : fd;
 }
 
 /* One unsigned decimal field after optional blanks; advances *p. The ninth
@@ -185,6 +185,12 @@ NFQUEUE_API int nfqueue_queue_stats(nfqueue_stats *out, nfqueue_queue *queue)
 	if (atomic_load(&queue->closed)) {
 		pthread_mutex_unlock(&queue->lock);
 		return nfqueue__fail(NFQUEUE_E_CLOSED, "queue %u is closed", queue->queue_num);
+	}
+	if (queue->proc_fd == -EACCES || queue->proc_fd == -EPERM) {
+		pthread_mutex_unlock(&queue->lock);
+		return nfqueue__fail(NFQUEUE_E_PERM,
+				     "the kernel lets only root read /proc/net/netfilter/nfnetlink_queue, "
+				     "which has the queue's counters: run as root, or grant CAP_DAC_READ_SEARCH as well");
 	}
 	if (queue->proc_fd < 0) {
 		pthread_mutex_unlock(&queue->lock);
