@@ -432,14 +432,17 @@ static int alloc_buffers(struct nfqueue_queue *q)
 	return 0;
 }
 
+/* Unbind first, also from a socket we close: a child forked by another
+ * thread may hold a copy of it until it execs, and the kernel would keep
+ * the queue bound to it until then, so that opening the queue again
+ * right away would find it busy. */
 static void close_socket(struct nfqueue_queue *q)
 {
 	if (q->fd < 0)
 		return;
+	unbind_queue(q);
 	if (q->owns_fd)
 		close(q->fd);
-	else
-		unbind_queue(q);
 	q->fd = -1;
 }
 
