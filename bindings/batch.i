@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * batch.i - the queue-wide calls that fill or read a C struct:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nfqueue.i - the SWIG interface of libnfqueue for Python: the private
  * module `nfqueue._nfqueue`, which the pure-Python package `nfqueue` wraps.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * packet.i - packets and queues as Python objects, mapped onto C's lifetime.
  *

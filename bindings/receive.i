@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * receive.i - how packets reach Python, on a QueueOwner (packet.i):
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """nfqueue: see, judge and rewrite the packets Linux netfilter queues to
 userspace (``iptables ... -j NFQUEUE --queue-num N``).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Argument checks that run before anything reaches C, so a wrong type is a
 TypeError and an out-of-range value an InvalidArgumentError (a ValueError
 with the code the C library would have given), each naming the argument."""

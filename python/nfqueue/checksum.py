@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checksums for payloads edited in place, before ``packet.accept(payload=...)``.
 
 Each function takes a writable bytes-like object holding an IP packet

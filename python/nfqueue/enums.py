@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The C library's enumerations as Python enums.
 
 Values come from the SWIG core, which read them from ``nfqueue.h``: the

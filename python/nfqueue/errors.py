@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Exceptions: one base class, one subclass per error code of the C library.
 
 Each subclass is also the built-in exception a Python program would expect

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One queued packet: its metadata, its payload, and its verdict.
 
 A packet is *borrowed* when you get it: from ``Queue.run``'s callback until

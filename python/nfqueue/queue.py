@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A bound NFQUEUE queue and the three ways to receive its packets.
 
 Callback::

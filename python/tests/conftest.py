@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures for the tests of the Python packages (``nfqueue`` and its
 drop-in ``netfilterqueue``): throwaway network namespaces with what a test
 does inside them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """nfqueue's exceptions: their classes, their messages, and bad input that
 must fail in Python before it reaches C."""
 import errno

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """How long packets, payloads and queues live: borrowed views that expire,
 retained packets, default verdicts, and what garbage collection does. None
 of it may crash, whatever the order of calls."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The SWIG core, nfqueue._nfqueue: every C function has its counterpart,
 constants equal the header's, errors raise their classes, buffers and
 handles are checked, and nothing crashes on bad input.

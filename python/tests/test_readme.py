@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The README's Python examples run as written: each is started unchanged
 inside a namespace whose UDP traffic goes to queue 1, judges real packets,
 and ends cleanly on Ctrl+C (SIGINT)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The ways to receive: run(callback), iteration, recv batches, asyncio,
 fileno() in an event loop, and stop() from threads and signal handlers."""
 import asyncio

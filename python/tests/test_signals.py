@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Signals during waits: the package opens its queues interruptible, so a
 Python signal handler runs at once while run(), recv() or an iteration
 waits for packets that do not come. A handler that returns lets the wait

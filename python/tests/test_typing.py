@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Type hints on everything: mypy checks the installed packages (as a user's
 type checker sees them, through their py.typed markers) with every
 function required to be annotated."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """libnfqueue 1.1 through the package: a borrow ended at once (release),
 verdicts coalesced into one send and flushed, per-packet verdicts in one
 call (verdict_packets), and the queue's counters (stats). What the kernel

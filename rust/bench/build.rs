@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Run the agent without LD_LIBRARY_PATH against a libnfqueue that is
 //! built but not installed: an rpath to the directory nfqueue1-sys found.
 fn main() {

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Find libnfqueue and tell cargo how to link it.
 //!
 //! Two ways, in this order:

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! In-tree builds only: let this crate's tests and examples find a
 //! libnfqueue that is built but not installed (nfqueue1-sys reports its
 //! directory), without LD_LIBRARY_PATH. A library in a system directory

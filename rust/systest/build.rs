@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Run bindgen on nfqueue.h and write, next to its output, one check per
 //! declaration it found, comparing it with the hand-written one in
 //! nfqueue1-sys. The checks are compiled into the test (tests/header.rs):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The agent under test, as a process inside a namespace (PROTOCOL.md).
 
 Agent.start() runs `AGENT --queue N [options]` in the namespace and

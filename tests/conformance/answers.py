@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reading an agent's answers without trusting their types.
 
 PROTOCOL.md lets an agent put an error name where a value was expected

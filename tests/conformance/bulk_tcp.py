@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One bulk TCP download for test_tcp_flow.py, run inside a test's namespace.
 
   bulk_tcp.py serve ADDR PORT SIZE   listen, print {"event":"ready"}; for the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What an agent says its binding supports (PROTOCOL.md, "Capabilities"),
 and what a case needs of it.
 

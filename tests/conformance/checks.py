@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checks of what PROTOCOL.md promises about errors, and the separate,
 stricter checks the project's own agents (c, python, go, rust) are held
 to: the exact C call names, status codes and libnfqueue's wording. Those

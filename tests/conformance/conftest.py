@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The conformance suite's options, its registry of agents, and the `lab`
 fixture every case uses.
 

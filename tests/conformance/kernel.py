@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the running kernel and this process can do, decided without asking
 the library under test: a case must not let the agent's answer decide
 what the right answer is.

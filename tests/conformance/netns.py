@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Throwaway network namespaces, and what a test does inside them: links,
 iptables rules and their counters, sysctls, the kernel's queue table.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reading IP packets as the agents report them (hex), and checking their
 checksums with an implementation of our own (RFC 1071), independent of
 the library's."""

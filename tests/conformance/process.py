@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A child process that reports in JSON lines: the agents and the traffic
 tools both do. Lines are read on a thread as they come, so a test can wait
 for an event with a timeout instead of blocking on a pipe.

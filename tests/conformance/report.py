@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The conformance matrix: every case against every agent, with its
 outcome (pass, fail, unsupported, skipped) and, for a failure, the
 message of the failing assertion. Written by --report FILE as FILE.json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Set-ups many cases share: one namespace where the UDP (or TCP) traffic
 to one port on loopback goes through an NFQUEUE rule to the agent.
 """

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A queue on a netlink socket the application opened itself and handed
 to the library (nfqueue_config_set_fd): packets flow and take verdicts
 as on the library's own socket, and the socket stays the application's."""

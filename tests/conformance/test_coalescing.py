@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Verdicts reach the kernel while no further packet arrives.
 
 The library may collect the verdicts of a batch and send them together

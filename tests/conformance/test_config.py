@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Queue configuration: copy mode and range, whole large packets, GSO,
 queue length and fail-open, the conntrack flag, a busy queue, and a queue
 opened inside another namespace."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Bad input and misuse, each refused with its own error code and a
 message that says what was wrong: a queue number out of range, a
 replacement payload larger than the kernel takes, a verdict on a queue

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Waits a signal can interrupt (--interruptible): SIGUSR1 reaches the
 agent's own signal handling at once, also while it is blocked in the
 library waiting for packets that do not come, and receiving then goes on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A borrowed handle used many batches after its packet expired ("retain":
 "expire" with "late_by"): by then the library has long reused the memory
 that held it for newer packets, and the stale handle must still report

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A packet's life after its callback: retained and verdicted later from
 another thread, settled by a batch verdict, a second verdict refused, the
 default verdict when a packet is let go without one, and what the kernel

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the agent reports about a packet: hook, interfaces, protocol,
 owner, security context, for senders and paths the case controls. An attribute the
 kernel does not send must be reported as null, never as 0."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The queue verdict: a packet sent on to another queue, with and without
 bypass when no program is bound to that queue."""
 import pytest

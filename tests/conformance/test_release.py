@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A borrow ended early (plan member "release", nfqueue_packet_release):
 the packet gets the default verdict at once, not when its callback
 returns or the next pull starts, and its handle reports NFQUEUE_E_EXPIRED

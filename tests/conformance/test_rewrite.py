@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A payload rewritten by the agent, with checksums fixed, reaches the
 receiver with the new bytes: UDP over IPv4 and IPv6, and TCP.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Stopping an agent that is blocked in the library waiting for packets
 that do not come: SIGTERM's handler asks the queue to stop (an
 async-signal-safe call), the wait ends at once, and the agent closes its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One TCP download at full speed through a queue with the library's
 default configuration (no --rcvbuf, no --max-len): every packet of the
 flow, both directions, goes through the agent, which accepts each in run

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Receive timestamps. The kernel stamps a packet when it arrives on a
 device, but only while some socket has asked for receive timestamps:
 asking turns on a global switch (the netstamp static key), and without

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The plain verdicts (accept, drop, repeat, stop) and a mark given with a
 verdict, seen by the kernel's own rules and by a receiver."""
 import pytest

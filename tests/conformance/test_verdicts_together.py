@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Per-packet verdicts for a pulled batch in one call (plan member
 "verdicts": "together", nfqueue_queue_verdict_packets): each packet its own
 verdict, mark and replacement payload, all given at once."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A time limit for one test: a hang becomes a failure, raised in the test
 itself, so its fixtures still tear down (namespaces, processes)."""
 import contextlib

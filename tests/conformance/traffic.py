@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Senders and receivers inside a namespace, run as tests/tools/nettool.py."""
 import hashlib
 import sys

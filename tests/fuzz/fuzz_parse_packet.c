@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_parse_packet.c - libFuzzer target: nfqueue__parse_packet() on one
  * NFQNL_MSG_PACKET message of arbitrary bytes. The receive path hands it

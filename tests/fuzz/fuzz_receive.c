@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_receive.c - libFuzzer target: the whole receive path on one
  * datagram of arbitrary bytes, as if the kernel (port 0) had sent it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * allocfail.c - every allocation of libnfqueue fails in turn, in the style
  * of curl's torture tests. The program is linked with --wrap for malloc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * faults.c - the kernel's side going wrong, with real packets in the
  * namespace run-reliability made (its rule queues UDP to PORT on loopback

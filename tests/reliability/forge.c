@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* forge.c - see forge.h. */
 #include <arpa/inet.h>
 #include <string.h>

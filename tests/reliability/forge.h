@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * forge.h - netlink messages that look like the kernel's NFQNL_MSG_PACKET,
  * and broken ones, for the hostile-input tests, the feed unit test and the

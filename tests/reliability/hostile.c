@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hostile.c - a live queue's netlink port attacked from another netlink
  * socket of the same namespace: datagrams with lying lengths (0, < 16,

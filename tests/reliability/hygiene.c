@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hygiene.c - resources that must not grow: 10,000 queue open/close
  * cycles, then 1,000,000 real packets (10,000,000 with NFQUEUE_TEST_LONG=1,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rel.c - see rel.h. */
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rel.h - what the reliability programs share: a guard that they run in
  * a namespace of their own, UDP traffic on the namespace's loopback, and

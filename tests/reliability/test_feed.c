@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_feed.c - the receive path on crafted datagrams, without a kernel,
  * through the test hook (capi/src/testhook.c): lying message lengths

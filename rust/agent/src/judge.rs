@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! What the agent does with each packet: find its rule, report it,
 //! rewrite and mark it, verdict it now or keep it (held, verdicted from
 //! another thread, by a batch verdict, or in one call with its batch).

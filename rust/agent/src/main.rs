@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! nfqueue-agent-rust: the conformance suite's Rust agent.
 //!
 //! Binds one queue with the configuration its options describe, judges

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! The verdict plan (`--plan`, PROTOCOL.md "The verdict plan"): rules
 //! read from JSON, and the first rule that matches a packet.
 use std::sync::Arc;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! The misuse that the nfqueue1 crate makes impossible to write, done
 //! through nfqueue1-sys so that the C library's own detection is what the
 //! suite tests (PROTOCOL.md, "expire"): using a borrowed packet's handle

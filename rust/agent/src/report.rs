@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Events: one JSON object per line on stdout, written whole under the
 //! stdout lock so lines from different threads never interleave.
 use std::io::Write;

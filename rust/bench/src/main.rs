@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! nfqueue-bench-consumer-rust: scripts/bench's Rust consumer, in the
 //! shape of tests/bench/consumer.c. It binds a queue, says "ready", waits
 //! for SIGUSR1 (sent once the kernel holds the whole load), then drains

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Raw declarations of libnfqueue's public header, `nfqueue.h` (ABI
 //! version 1, symbol nodes `NFQUEUE_1.0` and `NFQUEUE_1.1`).
 //!

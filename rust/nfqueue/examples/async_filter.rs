@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! The filter of examples/filter.rs on tokio (feature `tokio`): receive
 //! on the reactor, decide in place, and stop cleanly on Ctrl+C. Dropping
 //! the queue there gives every packet still pending the default verdict.

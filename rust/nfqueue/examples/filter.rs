@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Drop UDP datagrams that say "drop me", accept the rest: queue 1, until
 //! Ctrl+C or SIGTERM. Send it packets with, for example,
 //!

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Every attribute of a packet, read with one `nfqueue_packet_attrs()` call.
 use std::marker::PhantomData;
 use std::mem;

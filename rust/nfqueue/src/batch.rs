@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! A received batch of borrowed packets, and the verdicts that settle
 //! many packets with one library call.
 use std::marker::PhantomData;

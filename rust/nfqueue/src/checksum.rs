@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Checksum helpers for payloads edited before they replace a packet's:
 //! the library's `nfqueue_checksum_*` functions on a Rust slice.
 use crate::error::{check, Result};

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Queue configuration: a builder over the library's `nfqueue_config`.
 //!
 //! Every setter calls the library's at once, so a value is checked where

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Errors: the library's status code, its kind, and the detail message
 //! that `nfqueue_last_error()` held right after the failing call.
 use std::ffi::CStr;

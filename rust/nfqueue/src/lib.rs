@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Safe Rust API over **libnfqueue**, for the packets that Linux netfilter
 //! queues to userspace with `iptables ... -j NFQUEUE --queue-num N`.
 //!

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Packets: borrowed from their queue ([`Packet`]) or owned ([`OwnedPacket`]).
 use std::ffi::CStr;
 use std::marker::PhantomData;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Queues: open, receive (batches, a callback loop, a non-blocking
 //! dispatch), stop from any thread, close.
 use std::any::Any;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Receiving on tokio's reactor (feature `tokio`): the queue's socket in
 //! an `AsyncFd`, and non-blocking pulls when it is readable.
 //!

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Verdicts and what may come with one (a new mark, a replacement payload).
 #![forbid(unsafe_code)]
 

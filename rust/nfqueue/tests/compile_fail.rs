@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! What the borrow checker forbids: each program in compile_fail/ must be
 //! refused by the compiler, with the error its .stderr file shows.
 #[test]

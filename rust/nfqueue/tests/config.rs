@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Configurations read back what was set, and refuse bad values with the
 //! library's message, before any queue is opened (no kernel needed).
 use nfqueue::{Config, CopyMode, ErrorKind, Flags, Verdict};

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Every function libnfqueue exports (capi/libnfqueue.map) has its
 //! counterpart in this crate: a call in src/, or an entry below that says
 //! what serves it instead.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! An interruptible queue: a signal handled by the program ends a blocking
 //! receive with ErrorKind::Interrupted, and receiving goes on afterwards.
 mod common;

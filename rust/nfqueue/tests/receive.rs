@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! Real packets through a real queue, in a throwaway namespace: receive,
 //! attributes, verdicts one by one, for a whole batch and in one call,
 //! default verdicts on drop, retained packets verdicted on another thread.

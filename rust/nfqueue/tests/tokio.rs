@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! The tokio feature with real packets: AsyncQueue::recv, the packet
 //! stream, and cancellation that loses no packet.
 #![cfg(feature = "tokio")]

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! bindgen's reading of nfqueue.h, and checks generated from it that
 //! compare every declaration with nfqueue1-sys (see build.rs and
 //! tests/header.rs).

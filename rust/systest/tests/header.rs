@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! nfqueue1-sys declares exactly what nfqueue.h declares.
 //!
 //! That every function's signature and every type alias matches is proven

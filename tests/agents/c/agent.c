@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nfqueue-agent-c - the C agent of the conformance suite.
  *

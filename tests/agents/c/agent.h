@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * agent.h - state shared by the C agent's main loop (agent.c) and its
  * packet handling (judge.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * capabilities.h - what the C agent declares in its "ready" event
  * (tests/conformance/PROTOCOL.md, "Capabilities"): libnfqueue does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * json.h - the little JSON the C agent needs: a reader for the --plan
  * argument and a line writer for its events (tests/conformance/PROTOCOL.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * judge.c - what the C agent does with each packet: find its rule in the
  * plan, report it, rewrite and mark it, and verdict it now or keep it for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * plan.c - reading the --plan JSON into rules, and choosing a rule per packet.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * plan.h - the verdict plan of the C agent: which packet gets what
  * (the "rules" of --plan, see tests/conformance/PROTOCOL.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nfqueue-agent-libnetfilter_queue - a conformance agent
  * (tests/conformance/PROTOCOL.md) for plain libnetfilter_queue.

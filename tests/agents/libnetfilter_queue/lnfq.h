@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lnfq.h - the libnetfilter_queue agent's shared state: the plan it
  * follows (plan.c) and the handling of one packet (packet.c), driven by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * packet.c - one packet: its "packet" event from libnetfilter_queue's
  * getters, then its rule's verdict with nfq_set_verdict2().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * plan.c - the verdict plan (PROTOCOL.md, "The verdict plan"), as far as
  * plain libnetfilter_queue can follow it: selectors index and contains;

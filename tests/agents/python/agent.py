@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """nfqueue-agent-python - the Python agent of the conformance suite.
 
 Binds one queue with the configuration its options describe, judges every

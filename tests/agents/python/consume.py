@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """consume.py - the three ways the Python agent consumes its queue
 (PROTOCOL.md, "Modes"), each as a Python program would write it:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """options.py - the Python agent's command line (PROTOCOL.md, "Options").
 
 Each queue option becomes one keyword argument of nfqueue.Queue, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """plan.py - the verdict plan of the Python agent: reading the --plan JSON
 into rules, and choosing the rule for each packet (PROTOCOL.md, "The
 verdict plan").

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """report.py - how the Python agent writes its events (PROTOCOL.md, "What
 the agent reports"): one JSON object per line on stdout, and the members
 that describe a packet, an error, or the outcome of a call.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A fake agent for testing the conformance suite itself, not a binding.
 
   liar.py --mode MODE -- AGENT [ARGS...]

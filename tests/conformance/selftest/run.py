@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A test of the conformance suite itself: run it against liar.py (a fake
 agent that wraps the C agent and distorts every answer) and check that
 the suite judged every case (pass, fail, unsupported) and never raised an

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
 //! A throwaway network namespace per test, with an NFQUEUE rule on its
 //! loopback: every rule and packet of a test stays inside it, and it is
 //! deleted when the test ends, also when it fails (Drop).
