@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A drop-in replacement for the public API of NetfilterQueue 1.1, on ``nfqueue``.
 
 Programs written for the PyPI package NetfilterQueue run unchanged::

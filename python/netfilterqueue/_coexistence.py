@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Telling a user whose environment holds both this drop-in and the PyPI
 package NetfilterQueue.
 

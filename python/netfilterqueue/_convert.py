@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Integer arguments converted the way NetfilterQueue 1.1's compiled code
 converted its C-typed arguments, so that every call that worked there
 works here with the same result.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``netfilterqueue.Packet``: NetfilterQueue 1.1's packet on libnfqueue's.
 
 A Packet *is* a libnfqueue packet handle (a subclass of the SWIG core's

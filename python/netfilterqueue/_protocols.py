@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """IP protocol numbers and their names, as ``Packet.__str__`` reports them.
 
 The names are the keywords of IANA's "Assigned Internet Protocol Numbers"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``netfilterqueue.NetfilterQueue`` on libnfqueue.
 
 The object owns one netlink socket for its whole life (see _socket.py);

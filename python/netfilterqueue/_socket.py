@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The netlink socket a NetfilterQueue owns for its whole life.
 
 NetfilterQueue 1.1 opens its socket (or takes the caller's) when the object

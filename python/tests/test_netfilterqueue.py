@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The drop-in ``netfilterqueue`` against the real kernel: every function of
 NetfilterQueue 1.1's API, with its messages, warnings and exception types.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The drop-in ``netfilterqueue`` where programs written for NetfilterQueue
 1.1 depend on it (issue 10): no packet lost that the original kept, the
 same construction, names, integer conversions and errors, and a clear
