@@ -316,14 +316,7 @@ static void test_every_allocation_fails_in_turn(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s QUEUE PORT\n", argv[0]);
-		return 2;
-	}
-	rel_require_own_netns();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	queue_num = (uint32_t)atoi(argv[1]);
-	port = (uint16_t)atoi(argv[2]);
+	rel_start(argc, argv, &queue_num, &port);
 	snprintf(netns_path, sizeof(netns_path), "/run/netns/%s", getenv("NFQUEUE_REL_NETNS"));
 	rx = rel_udp_receiver(port);
 	tx = rel_udp_sender();

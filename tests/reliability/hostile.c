@@ -244,14 +244,7 @@ int main(int argc, char **argv)
 	nfqueue_stats st;
 	int rc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s QUEUE PORT\n", argv[0]);
-		return 2;
-	}
-	rel_require_own_netns();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	queue_num = (uint32_t)atoi(argv[1]);
-	port = (uint16_t)atoi(argv[2]);
+	rel_start(argc, argv, &queue_num, &port);
 	rc = nfqueue_queue_open(&queue, queue_num, NULL);
 	if (rc) {
 		printf("open: %s: %s\n", nfqueue_strerror(rc), nfqueue_last_error());

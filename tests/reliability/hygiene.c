@@ -130,14 +130,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s QUEUE PORT\n", argv[0]);
-		return 2;
-	}
-	rel_require_own_netns();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	queue_num = (uint32_t)atoi(argv[1]);
-	port = (uint16_t)atoi(argv[2]);
+	rel_start(argc, argv, &queue_num, &port);
 	REL_RUN(test_open_close_cycles);
 	REL_RUN(test_retained_packets_freed);
 	return rel_summary("hygiene");

@@ -19,6 +19,18 @@ int rel_failures;
 int rel_passed;
 static int cases_failed;
 
+void rel_start(int argc, char **argv, uint32_t *queue_num, uint16_t *port)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s QUEUE PORT\n", argv[0]);
+		exit(2);
+	}
+	rel_require_own_netns();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	*queue_num = (uint32_t)atoi(argv[1]);
+	*port = (uint16_t)atoi(argv[2]);
+}
+
 void rel_require_own_netns(void)
 {
 	const char *name = getenv("NFQUEUE_REL_NETNS");

@@ -32,6 +32,11 @@ extern int rel_passed;
  * packet of these tests stays in it. */
 void rel_require_own_netns(void);
 
+/* The start every test program shares: check `PROGRAM QUEUE PORT` (exit 2
+ * otherwise), require the runner's namespace, line-buffer stdout, and
+ * read the queue number and port. */
+void rel_start(int argc, char **argv, uint32_t *queue_num, uint16_t *port);
+
 /* Run `cmd` (iptables inside the namespace); false if it failed. */
 bool rel_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -112,21 +112,6 @@ static void block_stop_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-static void usage_error(const char *fmt, const char *arg)
-{
-	char message[512];
-	struct line l = { 0 };
-
-	snprintf(message, sizeof(message), fmt, arg);
-	line_begin(&l, "error");
-	line_str(&l, "call", "usage");
-	line_int(&l, "code", 0);
-	line_str(&l, "name", "USAGE");
-	line_str(&l, "message", message);
-	line_emit(&l);
-	free(l.buf);
-	exit(EXIT_USAGE);
-}
 
 static uint32_t parse_number(const char *text, const char *option)
 {
@@ -136,7 +121,7 @@ static uint32_t parse_number(const char *text, const char *option)
 	errno = 0;
 	n = strtoull(text, &end, 0);
 	if (errno || end == text || *end || n > 0xffffffffULL || text[0] == '-')
-		usage_error("%s needs a number in 0..4294967295", option);
+		line_usage_error("%s needs a number in 0..4294967295", option);
 	return (uint32_t)n;
 }
 
@@ -151,7 +136,7 @@ static uint32_t parse_flags(const char *text)
 	uint32_t flags = 0;
 
 	if (!copy)
-		usage_error("out of memory%s", "");
+		line_usage_error("out of memory%s", "");
 	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
 		size_t i;
 
@@ -159,7 +144,7 @@ static uint32_t parse_flags(const char *text)
 			if (!strcmp(word, names[i].name))
 				break;
 		if (i == sizeof(names) / sizeof(*names))
-			usage_error("unknown flag \"%s\": use fail-open, conntrack, gso, uid-gid, secctx", word);
+			line_usage_error("unknown flag \"%s\": use fail-open, conntrack, gso, uid-gid, secctx", word);
 		flags |= names[i].bit;
 	}
 	free(copy);
@@ -232,7 +217,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 			else if (!strcmp(optarg, "pull"))
 				opts->mode = MODE_PULL;
 			else
-				usage_error("--mode \"%s\": use run, dispatch or pull", optarg);
+				line_usage_error("--mode \"%s\": use run, dispatch or pull", optarg);
 			break;
 		case O_COPY_MODE:
 			copy_given = true;
@@ -243,7 +228,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 			else if (!strcmp(optarg, "packet"))
 				copy_mode = NFQUEUE_COPY_PACKET;
 			else
-				usage_error("--copy-mode \"%s\": use none, meta or packet", optarg);
+				line_usage_error("--copy-mode \"%s\": use none, meta or packet", optarg);
 			break;
 		case O_COPY_RANGE:
 			copy_given = true;
@@ -266,7 +251,7 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 			break;
 		case O_DEFAULT:
 			if (strcmp(optarg, "accept") && strcmp(optarg, "drop"))
-				usage_error("--default-verdict \"%s\": use accept or drop", optarg);
+				line_usage_error("--default-verdict \"%s\": use accept or drop", optarg);
 			must(nfqueue_config_set_default_verdict(config, !strcmp(optarg, "accept") ?
 								NFQUEUE_ACCEPT : NFQUEUE_DROP),
 			     "nfqueue_config_set_default_verdict");
@@ -293,13 +278,13 @@ static void parse_options(int argc, char **argv, nfqueue_config *config, struct 
 			opts->interruptible = true;
 			break;
 		default:
-			usage_error("unknown or incomplete option %s", argv[optind - 1]);
+			line_usage_error("unknown or incomplete option %s", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("unexpected argument %s", argv[optind]);
+		line_usage_error("unexpected argument %s", argv[optind]);
 	if (opts->queue_num < 0)
-		usage_error("--queue N is required%s", "");
+		line_usage_error("--queue N is required%s", "");
 	if (copy_given)
 		must(nfqueue_config_set_copy_mode(config, copy_mode, copy_range),
 		     "nfqueue_config_set_copy_mode");
@@ -433,12 +418,12 @@ int main(int argc, char **argv)
 		char why[256];
 
 		if (plan_parse(&a->plan, opts.plan, why, sizeof(why)))
-			usage_error("%s", why);
+			line_usage_error("%s", why);
 	} else {
 		a->plan.group = 1;
 	}
 	if (a->plan.together && opts.mode != MODE_PULL)
-		usage_error("the plan's \"verdicts\": \"together\" needs --mode pull%s", "");
+		line_usage_error("the plan's \"verdicts\": \"together\" needs --mode pull%s", "");
 	if (opts.interruptible)
 		install_usr1_handler();
 

@@ -430,6 +430,22 @@ void line_raw(struct line *l, const char *k, const char *json)
 
 static pthread_mutex_t stdout_lock = PTHREAD_MUTEX_INITIALIZER;
 
+void line_usage_error(const char *fmt, const char *arg)
+{
+	char message[512];
+	struct line l = { 0 };
+
+	snprintf(message, sizeof(message), fmt, arg);
+	line_begin(&l, "error");
+	line_str(&l, "call", "usage");
+	line_int(&l, "code", 0);
+	line_str(&l, "name", "USAGE");
+	line_str(&l, "message", message);
+	line_emit(&l);
+	free(l.buf);
+	exit(64);
+}
+
 void line_emit(struct line *l)
 {
 	put(l, "}\n", 2);

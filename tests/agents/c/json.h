@@ -56,4 +56,9 @@ void line_raw(struct line *l, const char *key, const char *json);
  * respect to other threads, flushed at once (the suite reads it live). */
 void line_emit(struct line *l);
 
+/* Report a bad command line or plan as PROTOCOL.md says (an "error" event
+ * with "call":"usage", "name":"USAGE"; the message is `fmt` with `arg`)
+ * and exit with status 64. Shared by every C agent. */
+void line_usage_error(const char *fmt, const char *arg) __attribute__((noreturn));
+
 #endif

@@ -58,20 +58,6 @@ static void on_stop(int signum)
 	errno = saved;
 }
 
-static void usage_error(const char *fmt, const char *arg)
-{
-	char message[512];
-	struct line l = { 0 };
-
-	snprintf(message, sizeof(message), fmt, arg);
-	line_begin(&l, "error");
-	line_str(&l, "call", "usage");
-	line_int(&l, "code", 0);
-	line_str(&l, "name", "USAGE");
-	line_str(&l, "message", message);
-	line_emit(&l);
-	exit(EXIT_USAGE);
-}
 
 /* A failed libnetfilter_queue call: its errno as the protocol's error
  * name, the negated errno as the code, and strerror as the message. */
@@ -99,7 +85,7 @@ static unsigned long long number(const char *text, const char *option, unsigned 
 	errno = 0;
 	v = strtoull(text, &end, 10);
 	if (errno || *end || end == text || text[0] == '-' || v > max)
-		usage_error("%s needs a number in range", option);
+		line_usage_error("%s needs a number in range", option);
 	return v;
 }
 
@@ -134,7 +120,7 @@ static uint32_t parse_flags(char *list)
 			if (!strcmp(word, names[i].name))
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
-			usage_error("unknown flag \"%s\"", word);
+			line_usage_error("unknown flag \"%s\"", word);
 		flags |= names[i].flag;
 	}
 	return flags;
@@ -168,7 +154,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case MODE:
 			if (strcmp(optarg, "run") && strcmp(optarg, "dispatch"))
-				usage_error("--mode \"%s\": plain libnetfilter_queue's agent has run "
+				line_usage_error("--mode \"%s\": plain libnetfilter_queue's agent has run "
 					    "and dispatch", optarg);
 			break;
 		case COPY_MODE:
@@ -179,7 +165,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			else if (!strcmp(optarg, "packet"))
 				o->copy_mode = NFQNL_COPY_PACKET;
 			else
-				usage_error("--copy-mode \"%s\": use none, meta or packet", optarg);
+				line_usage_error("--copy-mode \"%s\": use none, meta or packet", optarg);
 			o->have_copy = true;
 			break;
 		case COPY_RANGE:
@@ -206,14 +192,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->hex_max = (size_t)number(optarg, "--payload-hex-max", 1 << 30);
 			break;
 		default:
-			usage_error("option %s is not supported by plain libnetfilter_queue's agent",
+			line_usage_error("option %s is not supported by plain libnetfilter_queue's agent",
 				    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("unexpected argument %s", argv[optind]);
+		line_usage_error("unexpected argument %s", argv[optind]);
 	if (!o->have_queue)
-		usage_error("--queue N is required%s", "");
+		line_usage_error("--queue N is required%s", "");
 }
 
 /* Receive and handle until SIGTERM/SIGINT, or a receive error. Returns
@@ -262,7 +248,7 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	if (o.plan && !plan_parse(&a.plan, o.plan, why, sizeof(why)))
-		usage_error("%s", why);
+		line_usage_error("%s", why);
 	a.hex_max = o.hex_max;
 	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return EXIT_OPEN;
