@@ -8,7 +8,11 @@
  *              nfq_handle_packet(), a callback that reads the packet and
  *              gives it one nfq_set_verdict()
  *   nfq-batch  the same tuned as far as libnetfilter_queue allows: one
- *              nfq_set_verdict_batch() for every 32 packets
+ *              nfq_set_verdict_batch() for every 32 packets, and for those
+ *              left when the socket has nothing more to read
+ *
+ * COUNT 0 serves, as every consumer does: "ready", consume at once until
+ * SIGTERM. The settings come from the environment (bench-settings.h).
  *
  * Both get the settings libnfqueue's consumers get: a kernel queue that
  * holds the whole load and a receive buffer that holds its messages, so
@@ -30,14 +34,24 @@
 #include <libnfnetlink/libnfnetlink.h>
 #include <linux/netfilter.h>
 
+#include "bench-settings.h"
+
 #define BATCH_EVERY 32
 #define IDLE_MS 1000
 
 struct drain {
 	unsigned long long judged, wanted;
 	int batch;
-	uint32_t last_id;
+	uint32_t last_id, unjudged; /* nfq-batch: the packets a batch verdict still owes */
 };
+
+static volatile sig_atomic_t terminated;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
 
 static double now(void)
 {
@@ -45,6 +59,14 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int flush(struct nfq_q_handle *qh, struct drain *d)
+{
+	if (!d->unjudged)
+		return 0;
+	d->unjudged = 0;
+	return nfq_set_verdict_batch(qh, d->last_id, NF_ACCEPT);
 }
 
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data)
@@ -60,8 +82,8 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 	if (!d->batch)
 		return nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
 	d->last_id = id;
-	if (d->judged % BATCH_EVERY == 0 || d->judged == d->wanted)
-		return nfq_set_verdict_batch(qh, id, NF_ACCEPT);
+	if (++d->unjudged == BATCH_EVERY || d->judged == d->wanted)
+		return flush(qh, d);
 	return 0;
 }
 
@@ -69,19 +91,27 @@ int main(int argc, char **argv)
 {
 	static char buf[65536 + 4096] __attribute__((aligned));
 	struct drain d = { 0 };
+	struct bench_settings settings;
+	struct sigaction term = { .sa_handler = on_term }; /* no SA_RESTART: poll() returns */
 	struct nfq_handle *h;
 	struct nfq_q_handle *qh;
 	struct pollfd pfd;
 	sigset_t usr1;
 	double start;
-	int sig, fd;
+	int sig, fd, serving;
 
 	if (argc != 4 || (strcmp(argv[1], "nfq") && strcmp(argv[1], "nfq-batch"))) {
 		fprintf(stderr, "usage: %s nfq|nfq-batch QUEUE COUNT\n", argv[0]);
 		return 2;
 	}
 	d.wanted = strtoull(argv[3], NULL, 10);
+	if (bench_settings_read(&settings, d.wanted))
+		return 2;
+	serving = d.wanted == 0;
+	if (serving)
+		d.wanted = ~0ull;
 	d.batch = !strcmp(argv[1], "nfq-batch");
+	sigaction(SIGTERM, &term, NULL);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
@@ -92,8 +122,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	qh = nfq_create_queue(h, (uint16_t)atoi(argv[2]), on_packet, &d);
-	if (!qh || nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0 ||
-	    nfq_set_queue_maxlen(qh, (uint32_t)d.wanted + 1024) < 0) {
+	if (!qh || nfq_set_mode(qh, NFQNL_COPY_PACKET, settings.copy_range) < 0 ||
+	    nfq_set_queue_maxlen(qh, settings.queue_len) < 0 ||
+	    (settings.gso && nfq_set_queue_flags(qh, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO) < 0)) {
 		perror("nfq_create_queue");
 		return 1;
 	}
@@ -102,22 +133,28 @@ int main(int argc, char **argv)
 	fd = nfq_fd(h);
 	printf("ready\n");
 	fflush(stdout);
-	sigwait(&usr1, &sig);
+	if (!serving)
+		sigwait(&usr1, &sig);
 
 	start = now();
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (d.judged < d.wanted && poll(&pfd, 1, IDLE_MS) > 0) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	while (d.judged < d.wanted && !terminated) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-		if (n < 0 && errno == ENOBUFS)
+		if (n < 0 && errno == EAGAIN) {
+			flush(qh, &d); /* nothing more now: owe no verdict while waiting */
+			if (poll(&pfd, 1, IDLE_MS) <= 0 && !serving)
+				break; /* the load stopped short */
+			continue;
+		}
+		if (n < 0 && (errno == ENOBUFS || errno == EINTR))
 			continue;
 		if (n < 0)
 			break;
 		nfq_handle_packet(h, buf, (int)n);
 	}
-	if (d.batch && d.judged % BATCH_EVERY)
-		nfq_set_verdict_batch(qh, d.last_id, NF_ACCEPT);
+	flush(qh, &d);
 	printf("%s %llu %.6f\n", argv[1], d.judged, now() - start);
 	nfq_destroy_queue(qh);
 	nfq_close(h);

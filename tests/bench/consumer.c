@@ -16,9 +16,16 @@
  * A load that does not arrive whole (the kernel dropped some) ends the
  * drain after a second without packets; the count then says so.
  *
+ * COUNT 0 serves instead: "ready", then consume at once until SIGTERM
+ * (the workloads with live traffic); SECONDS is then the time served.
+ * Settings every consumer takes from the environment (bench-settings.h):
+ * NFQUEUE_BENCH_QUEUE_LEN, NFQUEUE_BENCH_COPY_RANGE, NFQUEUE_BENCH_GSO=1.
+ *
  * Usage: nfqueue-bench-consumer MODE QUEUE COUNT
  * Output: "MODE JUDGED SECONDS"
  */
+#include "bench-settings.h"
+
 #include <nfqueue.h>
 
 #include <pthread.h>
@@ -32,6 +39,7 @@
 #define IDLE_MS 1000
 
 static unsigned long long judged, wanted;
+static int serving; /* COUNT 0: until SIGTERM */
 
 static double now(void)
 {
@@ -74,6 +82,8 @@ static int consume_run(nfqueue_queue *q)
 	pthread_t watcher;
 	int rc;
 
+	if (serving)
+		return nfqueue_queue_run(q, accept_one, NULL); /* 0 once SIGTERM stopped it */
 	pthread_create(&watcher, NULL, watch_idle, q);
 	rc = nfqueue_queue_run(q, accept_one, NULL);
 	pthread_cancel(watcher);
@@ -103,8 +113,14 @@ static int consume_pull(nfqueue_queue *q, const char *style)
 		size_t n, i;
 		int rc = nfqueue_queue_pull(packets, BATCH, &n, q, IDLE_MS);
 
+		if (rc == NFQUEUE_E_STOPPED && serving)
+			return 0; /* SIGTERM */
+		if (rc == NFQUEUE_E_NOBUFS)
+			continue; /* counted by the kernel; receiving goes on */
 		if (rc)
 			return rc;
+		if (n == 0 && serving)
+			continue;
 		if (n == 0)
 			return 0; /* the load stopped short */
 		if (!strcmp(style, "batch"))
@@ -122,6 +138,19 @@ static int consume_pull(nfqueue_queue *q, const char *style)
 	return 0;
 }
 
+/* Serving: SIGTERM ends the run or pull. */
+static void *wait_term(void *arg)
+{
+	sigset_t term;
+	int sig;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigwait(&term, &sig);
+	nfqueue_queue_stop(arg);
+	return NULL;
+}
+
 static const char *const styles[] = { "run", "pull", "batch", "specs", "run-1.0", "pull-1.0" };
 
 static int known_style(const char *mode)
@@ -137,6 +166,8 @@ static int known_style(const char *mode)
 int main(int argc, char **argv)
 {
 	nfqueue_config *config;
+	struct bench_settings settings;
+	pthread_t terminator;
 	nfqueue_queue *q;
 	const char *mode;
 	sigset_t usr1;
@@ -149,15 +180,25 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	wanted = strtoull(argv[3], NULL, 10);
-	/* Blocked before any thread starts, so only sigwait() takes it. */
+	serving = wanted == 0;
+	if (serving)
+		wanted = ~0ull;
+	if (bench_settings_read(&settings, serving ? 0 : wanted))
+		return 2;
+	/* Blocked before any thread starts, so only sigwait() takes them. */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
+	sigaddset(&usr1, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	sigdelset(&usr1, SIGTERM);
 
-	/* The whole load must fit in the kernel's queue; the receive buffer
+	/* A drain's whole load fits in the kernel's queue; the receive buffer
 	 * is the library's default, sized for that queue. */
 	nfqueue_config_new(&config);
-	nfqueue_config_set_max_len(config, (uint32_t)wanted + 1024);
+	nfqueue_config_set_max_len(config, settings.queue_len);
+	nfqueue_config_set_copy_mode(config, NFQUEUE_COPY_PACKET, settings.copy_range);
+	if (settings.gso)
+		nfqueue_config_set_flags(config, NFQUEUE_FLAG_GSO);
 	nfqueue_config_set_coalesce(config, strstr(mode, "-1.0") == NULL);
 	rc = nfqueue_queue_open(&q, (uint32_t)atoi(argv[2]), config);
 	nfqueue_config_free(config);
@@ -167,7 +208,11 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	sigwait(&usr1, &sig);
+	if (serving) {
+		pthread_create(&terminator, NULL, wait_term, q);
+	} else {
+		sigwait(&usr1, &sig);
+	}
 
 	start = now();
 	rc = !strncmp(mode, "run", 3) ? consume_run(q) : consume_pull(q, strncmp(mode, "pull", 4) ? mode : "pull");
@@ -176,6 +221,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("%s %llu %.6f\n", mode, judged, now() - start);
+	if (serving)
+		pthread_join(terminator, NULL);
 	nfqueue_queue_free(q);
 	return 0;
 }

@@ -15,8 +15,15 @@ print "MODE JUDGED SECONDS".
 A load that does not arrive whole ends the drain after a second without
 packets; the count then says so.
 
+COUNT 0 serves, as every consumer does: "ready", consume at once until
+SIGTERM. Settings from the environment, as tests/bench/bench-settings.h
+reads them: NFQUEUE_BENCH_QUEUE_LEN, NFQUEUE_BENCH_COPY_RANGE,
+NFQUEUE_BENCH_GSO=1 (not for py-dropin and nfq-py: NetfilterQueue has no
+flags).
+
 Usage: python consumer.py MODE QUEUE COUNT
 """
+import os
 import signal
 import sys
 import threading
@@ -28,6 +35,30 @@ except ImportError:  # nfq-py runs where only NetfilterQueue 1.1 is installed
     nfqueue = None
 
 IDLE_SECONDS = 1.0
+COPY_ALL = 65531
+
+
+def settings(wanted):
+    """(queue length, copy range, GSO flag) from the environment."""
+    def number(name, low, high, default):
+        text = os.environ.get(name, "")
+        if not text:
+            return default
+        if not text.isdigit() or not low <= int(text) <= high:
+            sys.exit(f"{name}={text}: want a number from {low} to {high}")
+        return int(text)
+    return (number("NFQUEUE_BENCH_QUEUE_LEN", 1, 2**32 - 1, wanted + 1024 if wanted else 1024),
+            number("NFQUEUE_BENCH_COPY_RANGE", 0, COPY_ALL, COPY_ALL),
+            bool(number("NFQUEUE_BENCH_GSO", 0, 1, 0)))
+
+
+def open_queue(queue_num, wanted):
+    max_len, copy_range, gso = settings(wanted)
+    return nfqueue.Queue(queue_num, max_len=max_len, copy_range=copy_range, gso=gso)
+
+
+def serving(wanted):
+    return wanted == float("inf")
 
 
 class Accept:
@@ -47,8 +78,13 @@ class Accept:
 
 
 def watch_idle(accept):
-    """End a drain whose load stopped short, as a control thread would."""
+    """End a drain whose load stopped short, as a control thread would;
+    when serving, end it at SIGTERM."""
     def watch():
+        if serving(accept.wanted):
+            signal.sigwait({signal.SIGTERM})
+            accept.stop()
+            return
         seen = -1
         while accept.judged != seen and accept.judged < accept.wanted:
             seen = accept.judged
@@ -59,9 +95,9 @@ def watch_idle(accept):
 
 
 def py_run(queue_num, wanted):
-    with nfqueue.Queue(queue_num, max_len=wanted + 1024) as queue:
+    with open_queue(queue_num, wanted) as queue:
         accept = Accept(wanted, queue.stop)
-        start = go()
+        start = go(serving(wanted))
         watch_idle(accept)
         queue.run(accept)
         return accept.judged, start
@@ -69,11 +105,17 @@ def py_run(queue_num, wanted):
 
 def py_recv(queue_num, wanted, batch_verdict=False):
     judged = 0
-    with nfqueue.Queue(queue_num, max_len=wanted + 1024) as queue:
-        start = go()
+    with open_queue(queue_num, wanted) as queue:
+        start = go(serving(wanted))
+        stopped = []
+        if serving(wanted):
+            watch_idle(Accept(wanted, lambda: (stopped.append(1), queue.stop())))
         while judged < wanted:
-            batch = queue.recv(timeout=IDLE_SECONDS)
-            if not batch:
+            try:
+                batch = queue.recv(timeout=IDLE_SECONDS)
+            except nfqueue.BufferOverflowError:
+                continue  # counted by the kernel; receiving goes on
+            if not batch and (stopped or not serving(wanted)):
                 break
             if batch_verdict:
                 queue.verdict_batch(batch[-1])
@@ -106,8 +148,9 @@ def netfilterqueue_drain(queue_num, wanted):
     signal.signal(signal.SIGALRM, lambda *_: finish())
     queue = NetfilterQueue()
     accept = Accept(wanted, finish)
-    queue.bind(queue_num, accept, max_len=wanted + 1024, sock_len=(wanted + 1024) * 2048)
-    start = go()
+    max_len, copy_range, _ = settings(0 if serving(wanted) else wanted)
+    queue.bind(queue_num, accept, max_len=max_len, range=copy_range, sock_len=max_len * 2048)
+    start = go(serving(wanted))
     watch_idle(accept)
     try:
         queue.run()
@@ -117,10 +160,11 @@ def netfilterqueue_drain(queue_num, wanted):
     return accept.judged, start
 
 
-def go():
-    """Say ready, wait for the load, and start the clock."""
+def go(serve=False):
+    """Say ready, wait for the load (unless serving), and start the clock."""
     print("ready", flush=True)
-    signal.sigwait({signal.SIGUSR1})
+    if not serve:
+        signal.sigwait({signal.SIGUSR1})
     return time.monotonic()
 
 
@@ -138,8 +182,9 @@ def main(argv):
         print(f"usage: {argv[0]} {'|'.join(MODES)} QUEUE COUNT", file=sys.stderr)
         return 2
     # Blocked before anything starts a thread, so only sigwait() takes it.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM})
     mode, queue_num, wanted = argv[1], int(argv[2]), int(argv[3])
+    wanted = wanted or float("inf")  # 0: serve until SIGTERM
     judged, start = MODES[mode](queue_num, wanted)
     print(f"{mode} {judged} {time.monotonic() - start:.6f}", flush=True)
     return 0

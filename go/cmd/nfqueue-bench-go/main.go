@@ -14,6 +14,11 @@
 // A load that does not arrive whole ends the drain after a second without
 // packets; the count then says so.
 //
+// COUNT 0 serves, as every bench consumer does: "ready", consume at once
+// until SIGTERM. Settings from the environment, as
+// tests/bench/bench-settings.h reads them: NFQUEUE_BENCH_QUEUE_LEN,
+// NFQUEUE_BENCH_COPY_RANGE, NFQUEUE_BENCH_GSO=1.
+//
 // Usage: nfqueue-bench-go MODE QUEUE COUNT
 // Output: "MODE JUDGED SECONDS"
 //
@@ -35,7 +40,42 @@ import (
 	nfqueue "github.com/nfqueue/nfqueue/go"
 )
 
-const idle = time.Second
+const (
+	idle    = time.Second
+	copyAll = 65531 // the kernel's largest copy range
+)
+
+// setting reads one NFQUEUE_BENCH_* number, or fallback when unset.
+func setting(name string, low, high, fallback uint64) uint64 {
+	text := os.Getenv(name)
+	if text == "" {
+		return fallback
+	}
+	v, err := strconv.ParseUint(text, 10, 64)
+	if err != nil || v < low || v > high {
+		fmt.Fprintf(os.Stderr, "%s=%s: want a number from %d to %d\n", name, text, low, high)
+		os.Exit(2)
+	}
+	return v
+}
+
+// configure applies the environment's settings; wanted 0 is serving.
+func configure(cfg *nfqueue.Config, wanted uint64) error {
+	queueLen := uint64(1024)
+	if wanted != 0 {
+		queueLen = wanted + 1024
+	}
+	if err := cfg.SetMaxLen(uint32(setting("NFQUEUE_BENCH_QUEUE_LEN", 1, 1<<32-1, queueLen))); err != nil {
+		return err
+	}
+	if err := cfg.SetCopyMode(nfqueue.CopyPacket, uint32(setting("NFQUEUE_BENCH_COPY_RANGE", 0, copyAll, copyAll))); err != nil {
+		return err
+	}
+	if setting("NFQUEUE_BENCH_GSO", 0, 1, 0) == 1 {
+		return cfg.SetFlags(nfqueue.FlagGSO)
+	}
+	return nil
+}
 
 var judged atomic.Uint64
 
@@ -54,13 +94,19 @@ func main() {
 	}
 	start := make(chan os.Signal, 1)
 	signal.Notify(start, syscall.SIGUSR1)
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	serving := wanted == 0
 
-	// As the C consumer: the whole load fits in the kernel's queue, and
-	// the receive buffer is the library's default, sized for that queue.
+	// As the C consumer: a drain's whole load fits in the kernel's queue,
+	// and the receive buffer is the library's default, sized for that queue.
 	var cfg nfqueue.Config
-	if err := cfg.SetMaxLen(uint32(wanted) + 1024); err != nil {
+	if err := configure(&cfg, wanted); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if serving {
+		wanted = ^uint64(0)
 	}
 	q, err := nfqueue.Open(uint32(num), &cfg)
 	if err != nil {
@@ -68,7 +114,9 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("ready")
-	<-start
+	if !serving {
+		<-start
+	}
 	if path := os.Getenv("NFQUEUE_BENCH_CPUPROFILE"); path != "" {
 		// For looking into a row: go tool pprof BINARY PATH.
 		if f, err := os.Create(path); err == nil {
@@ -79,7 +127,18 @@ func main() {
 
 	began := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
-	go watchIdle(cancel, q, mode == "go-run")
+	if serving {
+		go func() {
+			<-term
+			if mode == "go-run" {
+				cancel()
+			} else {
+				_ = q.Stop()
+			}
+		}()
+	} else {
+		go watchIdle(cancel, q, mode == "go-run")
+	}
 	if mode == "go-run" {
 		err = consumeRun(ctx, cancel, q, wanted)
 	} else {
@@ -141,7 +200,10 @@ func consumeRecv(q *nfqueue.Queue, wanted uint64, mode string) error {
 	for judged.Load() < wanted {
 		n, err := q.Recv(ctx, pkts)
 		if errors.Is(err, nfqueue.ErrStopped) {
-			return nil // the load stopped short
+			return nil // the load stopped short, or SIGTERM
+		}
+		if errors.Is(err, nfqueue.ErrNoBufs) {
+			continue // counted by the kernel; receiving goes on
 		}
 		if err != nil {
 			return err
