@@ -243,6 +243,9 @@ struct nfqueue_queue {
 
 /* Take a registry entry for `queue` (sets registry_index and next_seq),
  * or NFQUEUE_E_NOMEM when the process holds too many queues. */
+/* The receive buffer, the batch's slots and the verdict buffer, sized by
+ * the queue's config (queue.c; the test hook's queues use it too). */
+int nfqueue__alloc_buffers(struct nfqueue_queue *queue);
 int nfqueue__registry_add(struct nfqueue_queue *queue);
 /* Give the entry back; handles of this queue resolve to nothing after. */
 void nfqueue__registry_remove(struct nfqueue_queue *queue);

@@ -417,7 +417,7 @@ static void close_stop_pipe(struct nfqueue_queue *q)
 			close(q->stop_pipe[i]);
 }
 
-static int alloc_buffers(struct nfqueue_queue *q)
+int nfqueue__alloc_buffers(struct nfqueue_queue *q)
 {
 	const struct nfqueue_config *c = &q->config;
 	size_t payload = c->copy_mode == NFQUEUE_COPY_PACKET ? c->copy_range : 0;
@@ -507,7 +507,7 @@ NFQUEUE_API int nfqueue_queue_open(nfqueue_queue **out, uint32_t queue_num,
 		return rc;
 	}
 
-	rc = alloc_buffers(q);
+	rc = nfqueue__alloc_buffers(q);
 	if (!rc && pipe2(q->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		rc = nfqueue__fail(NFQUEUE_E_IO, "cannot create the stop pipe: %s", strerror(errno));
 	if (!rc)

@@ -18,10 +18,6 @@
 
 #include "testhook.h"
 
-/* As queue.c sizes a queue's buffers (MSG_OVERHEAD, BATCH_SHARE there). */
-#define TEST_MSG_OVERHEAD 8192u
-#define TEST_BATCH_SHARE 2048u
-
 /* The datagram waiting for the next recvfrom() on a test queue
  * of this thread. */
 static _Thread_local struct {
@@ -91,7 +87,6 @@ ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags)
 int nfqueue__test_queue_new(struct nfqueue_queue **out, const struct nfqueue_config *config)
 {
 	struct nfqueue_queue *q = calloc(1, sizeof(*q));
-	size_t payload;
 	int rc;
 
 	*out = NULL;
@@ -115,13 +110,8 @@ int nfqueue__test_queue_new(struct nfqueue_queue **out, const struct nfqueue_con
 		free(q);
 		return rc;
 	}
-	payload = q->config.copy_mode == NFQUEUE_COPY_PACKET ? q->config.copy_range : 0;
-	q->max_msg = NLMSG_ALIGN(payload) + TEST_MSG_OVERHEAD;
-	q->buf_size = q->max_msg + (size_t)q->config.batch_size * TEST_BATCH_SHARE;
-	q->buf = malloc(q->buf_size);
-	q->slots = calloc(q->config.batch_size, sizeof(*q->slots));
-	q->pending = malloc(NFQUEUE__PENDING_MAX);
-	if (q->fd < 0 || !q->buf || !q->slots || !q->pending ||
+	/* Buffers as a real queue's, so the walk meets the same bounds. */
+	if (nfqueue__alloc_buffers(q) || q->fd < 0 ||
 	    pipe2(q->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		nfqueue_queue_free(q);
 		return nfqueue__fail(NFQUEUE_E_NOMEM, "cannot allocate a test queue's buffers");
