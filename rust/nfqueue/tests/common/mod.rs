@@ -9,6 +9,10 @@
 //! that enters it (setns affects only that thread).
 #![allow(dead_code)]
 
+pub mod forge;
+pub mod reexec;
+pub mod resources;
+
 use std::fs::File;
 use std::net::UdpSocket;
 use std::process::Command;
@@ -48,11 +52,29 @@ impl Lab {
         run(&["ip", "netns", "add", &name]);
         let lab = Lab { name, queue_num };
         run(&["ip", "-n", &lab.name, "link", "set", "lo", "up"]);
-        let rule = format!("-A OUTPUT -p udp --dport {PORT} -j NFQUEUE --queue-num {queue_num}");
-        let mut args = vec!["ip", "netns", "exec", &lab.name, "iptables"];
+        lab.iptables("-A");
+        Some(lab)
+    }
+
+    /// Add (`-A`) or delete (`-D`) the namespace's NFQUEUE rule.
+    pub fn iptables(&self, op: &str) {
+        let rule = format!("{op} OUTPUT -p udp --dport {PORT} -j NFQUEUE --queue-num {}", self.queue_num);
+        let mut args = vec!["ip", "netns", "exec", &self.name, "iptables", "-w"];
         args.extend(rule.split(' '));
         run(&args);
-        Some(lab)
+    }
+
+    /// Run `f` on a short-lived thread that entered the namespace, so the
+    /// sockets it makes live there (setns affects only that thread).
+    pub fn within<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = self.path();
+        std::thread::spawn(move || {
+            let ns = File::open(&path).expect("open the namespace");
+            setns(ns, CloneFlags::CLONE_NEWNET).expect("enter the namespace");
+            f()
+        })
+        .join()
+        .expect("the thread in the namespace")
     }
 
     /// The namespace's path, for `Config::netns`.
@@ -62,20 +84,26 @@ impl Lab {
 
     /// A UDP socket made inside the namespace, bound to `port` (0: any).
     pub fn socket(&self, port: u16) -> UdpSocket {
-        let path = self.path();
-        std::thread::spawn(move || {
-            let ns = File::open(&path).expect("open the namespace");
-            setns(ns, CloneFlags::CLONE_NEWNET).expect("enter the namespace");
-            UdpSocket::bind(("127.0.0.1", port)).expect("bind in the namespace")
-        })
-        .join()
-        .expect("the socket thread")
+        self.within(move || UdpSocket::bind(("127.0.0.1", port)).expect("bind in the namespace"))
     }
 
     /// The receiver the queued datagrams go to once accepted.
     pub fn receiver(&self) -> Receiver {
         let socket = self.socket(PORT);
         socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        // Room for every datagram a test sends before it reads (the
+        // default holds about 256 small ones); root may exceed rmem_max.
+        let size: libc::c_int = 8 << 20;
+        // SAFETY: setsockopt on an open socket with a valid int option.
+        unsafe {
+            libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(&socket),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUFFORCE,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
         Receiver(socket)
     }
 
@@ -99,6 +127,12 @@ pub struct Receiver(UdpSocket);
 impl Receiver {
     /// Every datagram that arrives until none came for 300 ms.
     pub fn drain(&self) -> Vec<Vec<u8>> {
+        self.drain_for(Duration::from_millis(300))
+    }
+
+    /// Every datagram that arrives until none came for `quiet`.
+    pub fn drain_for(&self, quiet: Duration) -> Vec<Vec<u8>> {
+        self.0.set_read_timeout(Some(quiet)).unwrap();
         let mut got = Vec::new();
         let mut buf = [0u8; 65536];
         while let Ok((n, _)) = self.0.recv_from(&mut buf) {
