@@ -30,11 +30,17 @@ const (
 	balancePort  = 9010
 	balanceFirst = 10
 	balanceLast  = 11
+	// The fault tests' own rule (faults_test.go removes and re-adds it).
+	faultQueue = 12
+	faultPort  = basePort + faultQueue
 )
 
 var kernelSkipReason string
 
 func TestMain(m *testing.M) {
+	if code, ok := runHelper(); ok {
+		os.Exit(code) // this binary re-run by a test as a helper process
+	}
 	if os.Getenv(netnsEnv) != "" {
 		os.Exit(m.Run()) // inside the namespace (or a fuzz worker)
 	}
@@ -73,6 +79,7 @@ func runInNamespace() int {
 	setup = append(setup, []string{"iptables", "-A", "OUTPUT", "-o", "lo", "-p", "udp",
 		"--dport", strconv.Itoa(balancePort), "-j", "NFQUEUE",
 		"--queue-balance", fmt.Sprintf("%d:%d", balanceFirst, balanceLast)})
+	setup = append(setup, append([]string{"iptables", "-A", "OUTPUT"}, faultRule...))
 	for _, args := range setup {
 		if err := in(args...); err != nil {
 			fmt.Fprintln(os.Stderr, err)
