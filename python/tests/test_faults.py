@@ -13,6 +13,8 @@ figures measured in C, asserted here the same way):
   ``--queue-bypass``;
 - the NFQUEUE rule removed and added again while a queue runs;
 - a queue held by another process: QueueBusyError;
+- CAP_NET_ADMIN dropped after open: the kernel refuses the verdicts,
+  counted in ``stats().verdict_errors``;
 - no CAP_NET_ADMIN, and capabilities only in a child user namespace:
   PermissionDeniedError naming CAP_NET_ADMIN, never QueueBusyError.
 """
@@ -272,3 +274,67 @@ def test_without_cap_net_admin_binding_is_refused_with_permission_error(netns, h
         assert "setcap" in raised["message"] or "root" in raised["message"], \
             f"{call}: the message does not say what to do: {raised['message']}"
     assert f"queue {QUEUE}" in outcome["open"]["message"], outcome["open"]["message"]
+
+
+# Open with CAP_NET_ADMIN, drop it from the effective set (capset through
+# ctypes: Python has no call for it), then verdict one packet. Prints what
+# happened, as JSON.
+VERDICT_AFTER_DROPPING_ADMIN = """
+import ctypes, json, socket, sys, nfqueue
+
+class Header(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+class Data(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+libc = ctypes.CDLL(None, use_errno=True)
+queue_num, port = int(sys.argv[1]), int(sys.argv[2])
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rx.bind(("127.0.0.1", port))
+rx.settimeout(0.3)
+queue = nfqueue.Queue(queue_num)
+header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3
+if libc.capget(ctypes.byref(header), data) != 0:
+    sys.exit(f"capget: errno {ctypes.get_errno()}")
+data[0].effective &= ~(1 << 12)  # CAP_NET_ADMIN
+if libc.capset(ctypes.byref(header), data) != 0:
+    sys.exit(f"capset: errno {ctypes.get_errno()}")
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"late", ("127.0.0.1", port))
+packets = queue.recv(timeout=2.0)
+raised = None
+try:
+    packets[0].accept()
+    queue.flush()
+except nfqueue.NfqueueError as error:
+    raised = f"{type(error).__name__}: {error}"
+try:
+    arrived = len(rx.recv(65536))
+except socket.timeout:
+    arrived = 0
+waiting = queue.stats().waiting
+queue.recv(timeout=0.2)  # reads the kernel's refusal
+print(json.dumps({"received": len(packets), "raised": raised, "arrived": arrived,
+                  "waiting": waiting, "verdict_errors": queue.stats().verdict_errors}))
+"""
+
+
+def test_verdict_after_dropping_cap_net_admin_is_refused_by_the_kernel(netns):
+    """The kernel checks CAP_NET_ADMIN on every message, not only at bind:
+    a consumer that drops it after opening has its verdicts refused. The
+    call cannot know (it returns once the message is sent; the refusal
+    comes back later), so accept() does not raise; the packet stays
+    waiting, and the refusal is counted in stats().verdict_errors once the
+    next receive reads it. The kernel drops the packet when the socket
+    closes."""
+    netns.iptables("-A", *RULE)
+    result = netns.python(VERDICT_AFTER_DROPPING_ADMIN, str(QUEUE), str(PORT))
+    assert result.returncode == 0, f"the child failed:\n{result.stdout}{result.stderr}"
+    outcome = json.loads(result.stdout)
+    print(f"CAP_NET_ADMIN dropped after open: {outcome}")
+    assert outcome["received"] == 1, outcome
+    assert outcome["raised"] is None, outcome
+    assert (outcome["arrived"], outcome["waiting"]) == (0, 1), \
+        f"a verdict without CAP_NET_ADMIN took effect: {outcome}"
+    assert outcome["verdict_errors"] >= 1, f"the kernel's refusal was not counted: {outcome}"
