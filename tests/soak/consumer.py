@@ -79,6 +79,11 @@ class Consumer:
 STYLES = ("batch", "run", "iter")
 
 
+def on_stop_signals(action) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, action)
+
+
 def main(argv) -> int:
     if len(argv) == 2 and argv[0] in STYLES:
         style, number = argv
@@ -98,10 +103,10 @@ def main(argv) -> int:
         print(f"consumer.py: open queue {number}: {error}", file=sys.stderr)
         return 1
     try:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: queue.stop())
+        on_stop_signals(lambda *_: queue.stop())
         print("ready", flush=True)
         getattr(consumer, style)(queue)
+        on_stop_signals(signal.SIG_IGN)  # stopped: another signal must not meet a closed queue
         queue.close()
     except nfqueue.NfqueueError as error:
         print(f"consumer.py: {style}: {type(error).__name__}: {error}", file=sys.stderr)
