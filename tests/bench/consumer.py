@@ -53,7 +53,7 @@ def settings(wanted):
 
 
 def open_queue(queue_num, wanted):
-    max_len, copy_range, gso = settings(wanted)
+    max_len, copy_range, gso = settings(0 if serving(wanted) else wanted)
     return nfqueue.Queue(queue_num, max_len=max_len, copy_range=copy_range, gso=gso)
 
 

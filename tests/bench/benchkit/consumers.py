@@ -104,12 +104,27 @@ class Consumer:
     def peak_rss_kib(self):
         return peak_rss_kib(self.pid)
 
+    def exited(self):
+        """Reap the process if it ended, without blocking."""
+        if self.process.returncode is not None:
+            return True
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return False
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        return True
+
+    def has_result(self):
+        """Whether its "MODE JUDGED SECONDS" line is out."""
+        return len(self._text().splitlines()) >= 2
+
     def finish(self, timeout=30):
         """Wait for the exit; (judged, seconds) from its last line."""
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"{self.row.mode} did not end within {timeout} s") from None
+        deadline = time.monotonic() + timeout
+        while not self.exited():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.row.mode} did not end within {timeout} s")
+            time.sleep(0.005)
         if self.process.returncode:
             raise RuntimeError(f"{self.row.mode} failed ({self.process.returncode}): {self._errors()}")
         words = self._text().split()
@@ -138,8 +153,9 @@ class Consumer:
         return self.out.read()
 
     def _errors(self):
+        """The end of its stderr: the error, not the whole traceback."""
         self.err.seek(0)
-        return self.err.read().strip()[-2000:]
+        return " | ".join(self.err.read().strip().splitlines()[-2:])[-400:]
 
 
 def settings_text(queue_fields, row):
