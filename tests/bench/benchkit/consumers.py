@@ -11,6 +11,7 @@ ones, tests/bench/foreign/):
                                 the queue's settings, from the environment
 """
 import os
+import select
 import signal
 import subprocess
 import tempfile
@@ -79,24 +80,41 @@ def peak_rss_kib(pid):
 
 class Consumer:
     """One consumer process in a namespace: started, ready, then either
-    drained (SIGUSR1, wait for its line) or served (SIGTERM, its line)."""
+    drained (SIGUSR1, wait for its line) or served (SIGTERM, its line).
+    Its stdout is a pipe, so the harness wakes the moment a line is out
+    (and costs the machine nothing meanwhile)."""
 
     def __init__(self, ns, row, queue, count, ctx):
         self.row, self.count = row, count
-        self.out = tempfile.TemporaryFile("w+")
         self.err = tempfile.TemporaryFile("w+")
+        self.lines, self.partial = [], b""
         env = dict(os.environ, **row.env)
         self.process = subprocess.Popen(
             ns.command(*consumer_command(row.mode, ctx.build, ctx.python), queue, count),
-            stdout=self.out, stderr=self.err, text=True, env=env)
+            stdout=subprocess.PIPE, stderr=self.err, env=env)
         self.pid = self.process.pid
+        self.stdout = self.process.stdout.fileno()
+
+    def read_line(self, timeout):
+        """Its next line, or None at the timeout or its end of output."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.partial:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.stdout], [], [], left)[0]:
+                return None
+            chunk = os.read(self.stdout, 4096)
+            if not chunk:
+                return None
+            self.partial += chunk
+        line, self.partial = self.partial.split(b"\n", 1)
+        self.lines.append(line.decode())
+        return self.lines[-1]
 
     def wait_ready(self):
-        deadline = time.monotonic() + READY_SECONDS
-        while not self._text().startswith("ready"):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{self.row.mode} did not get ready: {self._errors()}")
-            time.sleep(0.01)
+        if self.read_line(READY_SECONDS) != "ready":
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"{self.row.mode} did not get ready: {self._errors()}")
 
     def cpu_ns(self):
         return cpu_ns(self.pid)
@@ -104,30 +122,16 @@ class Consumer:
     def peak_rss_kib(self):
         return peak_rss_kib(self.pid)
 
-    def exited(self):
-        """Reap the process if it ended, without blocking."""
-        if self.process.returncode is not None:
-            return True
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        if pid == 0:
-            return False
-        self.process.returncode = os.waitstatus_to_exitcode(status)
-        return True
-
-    def has_result(self):
-        """Whether its "MODE JUDGED SECONDS" line is out."""
-        return len(self._text().splitlines()) >= 2
-
     def finish(self, timeout=30):
-        """Wait for the exit; (judged, seconds) from its last line."""
-        deadline = time.monotonic() + timeout
-        while not self.exited():
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.row.mode} did not end within {timeout} s")
-            time.sleep(0.005)
-        if self.process.returncode:
+        """Its result line and exit: (judged, seconds)."""
+        line = self.lines[-1] if len(self.lines) > 1 else self.read_line(timeout)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"{self.row.mode} did not end within {timeout} s") from None
+        if self.process.returncode or not line:
             raise RuntimeError(f"{self.row.mode} failed ({self.process.returncode}): {self._errors()}")
-        words = self._text().split()
+        words = line.split()
         return int(words[-2]), float(words[-1])
 
     def terminate(self):
@@ -139,7 +143,7 @@ class Consumer:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        self.out.close()
+        self.process.stdout.close()
         self.err.close()
 
     def __enter__(self):
@@ -147,10 +151,6 @@ class Consumer:
 
     def __exit__(self, *exc):
         self.close()
-
-    def _text(self):
-        self.out.seek(0)
-        return self.out.read()
 
     def _errors(self):
         """The end of its stderr: the error, not the whole traceback."""

@@ -5,6 +5,7 @@ for "ready", load the queue, wait until the kernel holds it all, SIGUSR1,
 read "MODE JUDGED SECONDS". Its CPU time from SIGUSR1 to that line (its
 threads' scheduler time, so kernel work on its behalf counts) and its
 peak RSS are sampled meanwhile. The one-shot drain here is shared with headers and queues."""
+import select
 import signal
 import subprocess
 import time
@@ -17,7 +18,7 @@ from benchkit.rounds import interleave
 QUEUE = 7
 PORT = 9  # discard: an INPUT rule drops it after the verdict, no replies
 BASELINE = "nfq"
-SAMPLE_SECONDS = 0.002  # CPU and peak RSS sampling period
+SAMPLE_SECONDS = 0.005
 
 
 class DrainNamespace(Namespace):
@@ -61,26 +62,23 @@ def drain_once(ns, parts, ctx, size=64, sources=()):
             time.sleep(0.02)
         settings = held.get(queues[0])
         start = [c.cpu_ns() for c in consumers]
-        rss = [c.peak_rss_kib() for c in consumers]
-        cpu = [None] * len(consumers)
         for c in consumers:
             c.process.send_signal(signal.SIGUSR1)
-        # CPU time up to the result line, not the interpreter's teardown
-        # after it: sampled until the line shows, then taken once more.
-        # (rusage at the exit would count teardown; its peak RSS would
-        # count `ip netns exec`'s own, from before the exec.)
-        last = list(start)
-        while None in cpu:
-            for i, c in enumerate(consumers):
-                if cpu[i] is not None:
-                    continue
-                done_line = c.has_result()
-                now = c.cpu_ns()
-                last[i] = max(now or 0, last[i] or 0)
-                rss[i] = max(rss[i] or 0, c.peak_rss_kib() or 0)
-                if done_line or now is None:
-                    cpu[i] = last[i]
-            time.sleep(SAMPLE_SECONDS)
+        # CPU time and peak RSS: sampled every SAMPLE_SECONDS (the largest
+        # sample: a thread that exits takes its time out of the sum) and
+        # once more the moment the result line is out, so the teardown
+        # after it does not count.
+        cpu, rss = list(start), [c.peak_rss_kib() for c in consumers]
+        pending = dict((c.stdout, i) for i, c in enumerate(consumers))
+        deadline = time.monotonic() + 60
+        while pending and time.monotonic() < deadline:
+            ready = select.select(list(pending), [], [], SAMPLE_SECONDS)[0]
+            for fd, i in list(pending.items()):
+                if fd in ready:
+                    del pending[fd]
+                    consumers[i].read_line(1)
+                cpu[i] = max(cpu[i] or 0, consumers[i].cpu_ns() or 0)
+                rss[i] = max(rss[i] or 0, consumers[i].peak_rss_kib() or 0)
         done = [c.finish() for c in consumers]
     finally:
         for c in consumers:
@@ -91,7 +89,7 @@ def drain_once(ns, parts, ctx, size=64, sources=()):
         "rate": judged / seconds,
         "judged": judged,
         "short": total - judged,
-        "cpu_ns": (sum(cpu) - sum(start)) / judged if judged and None not in start else None,
+        "cpu_ns": (sum(cpu) - sum(start)) / judged if judged and None not in start + cpu else None,
         "peak_rss_kib": max((r for r in rss if r), default=None),
         "settings": settings_text(settings, parts[0][0]),
     }

@@ -47,14 +47,15 @@ fn open_fds() -> Vec<i32> {
         .unwrap_or_default()
 }
 
-/// The crate keeps its socket to itself: it is the descriptor that
-/// Queue::open() added, and only through it can the receive buffer be
-/// sized for the load, as every other row's is.
+/// The crate keeps its socket to itself: it is the one netlink socket
+/// this process has (none before Queue::open()), and only through it can
+/// the receive buffer be sized for the load, as every other row's is.
 fn open_queue() -> (Queue, i32) {
-    let before = open_fds();
+    if open_fds().into_iter().any(is_netlink) {
+        fail("open", "a netlink socket is open already: cannot tell the crate's");
+    }
     let queue = Queue::open().unwrap_or_else(|e| fail("open", e));
-    let added: Vec<i32> = open_fds().into_iter().filter(|fd| !before.contains(fd)).collect();
-    let fd = added.into_iter().find(|&fd| is_netlink(fd)).unwrap_or_else(|| {
+    let fd = open_fds().into_iter().find(|&fd| is_netlink(fd)).unwrap_or_else(|| {
         fail("open", "cannot find the crate's netlink socket in /proc/self/fd")
     });
     (queue, fd)
