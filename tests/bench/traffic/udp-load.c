@@ -137,7 +137,7 @@ static int saturate(char *payload, double seconds)
 		sent += (unsigned long long)send_batch(sfd, payload, BATCH);
 	sending = 0;
 	/* Those still queued get their verdicts and arrive. */
-	usleep(300000);
+	usleep(100000);
 	receiving = 0;
 	pthread_join(receiver, NULL);
 	printf("sent %llu received %llu lost 0 seconds %.6f\n", sent, received, end - start);
