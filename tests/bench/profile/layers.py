@@ -5,7 +5,8 @@
   libnfq+libmnl  libnetfilter_queue, libmnl, libnfnetlink
   binding        the language binding's own code: the SWIG extension
                  (Python), the Go package and its cgo glue, the nfqueue1
-                 crates (Rust)
+                 crates (Rust); for the foreign rows their library
+                 (florianl/go-nfqueue with mdlayher/netlink, the nfq crate)
   runtime        the language runtime: CPython's interpreter (which also
                  runs the nfqueue package's Python code and the consumer's
                  loop: callgrind sees C functions only), Go's runtime and
@@ -55,10 +56,10 @@ def by_object(obj, fl, fn, family, capi=()):
         return "binding"
     if base.startswith(("libpython", "python")) or "/lib-dynload/" in obj:
         return "runtime"
-    if family == "rust" and base == "nfqueue-bench-consumer-rust":
-        if "nfqueue1" in fn:
+    if family == "rust" and base in ("nfqueue-bench-consumer-rust", "nfq-rs"):
+        if "nfqueue1" in fn or "nfq::" in fn:
             return "binding"
-        if "nfqueue_bench_consumer_rust" in fn:
+        if "nfqueue_bench_consumer_rust" in fn or "nfq_rs::" in fn:
             return "consumer"
         return "runtime"
     if family == "c" and base.startswith("nfqueue-bench"):
@@ -82,7 +83,8 @@ def _go_layer(fl, fn, capi):
         return "libnfqueue"
     if fn.startswith(("mnl_", "nfq_", "nfnl_")):
         return "libnfq+libmnl"
-    if fn.startswith(("github.com/nfqueue/nfqueue/go", "_cgo_", "gonfq_")) or fl.startswith(GO_PACKAGE):
+    if fn.startswith(("github.com/nfqueue/nfqueue/go", "_cgo_", "gonfq_",
+                      "github.com/florianl/", "github.com/mdlayher/")) or fl.startswith(GO_PACKAGE):
         return "binding"
     if fn.startswith("main."):
         return "consumer"

@@ -51,6 +51,9 @@ def consumers(build, python):
         "py-run": ("python", py + ["py-run"]),
         "go-batch": ("go", [f"{build}/go/nfqueue-bench-go", "go-batch"]),
         "rs-batch": ("rust", [f"{build}/rust/nfqueue-bench-consumer-rust", "rs-batch"]),
+        # The foreign rows (tests/bench/foreign/): "binding" is their library.
+        "gonfq": ("go", [f"{build}/foreign/gonfq", "gonfq"]),
+        "nfq-rs": ("rust", [f"{build}/foreign/nfq-rs", "nfq-rs"]),
     }
 
 
@@ -184,6 +187,10 @@ def main(argv):
     known = consumers(build, args.python)
     args.capi = layers.capi_functions(f"{build}/capi/libnfqueue.so")
     names = args.names or list(known)
+    missing = [n for n in names if not Path(known.get(n, ("", ["."]))[1][0]).exists()]
+    if missing and not args.names:
+        print(f"profile: left out (not built): {' '.join(missing)}", file=sys.stderr)
+        names = [n for n in names if n not in missing]
     unknown = [n for n in names if n not in known]
     if unknown:
         parser.error(f"unknown consumer(s) {unknown}; known: {' '.join(known)}")
