@@ -83,27 +83,33 @@ impl Lab {
     }
 
     /// A UDP socket made inside the namespace, bound to `port` (0: any).
+    /// Its buffers are large (8 MiB) for what tests do: a queued packet
+    /// stays charged to its sender's send buffer until its verdict (the
+    /// default lets about 256 small ones wait), and a receiver may be
+    /// read only after hundreds arrived.
     pub fn socket(&self, port: u16) -> UdpSocket {
-        self.within(move || UdpSocket::bind(("127.0.0.1", port)).expect("bind in the namespace"))
+        let socket = self.within(move || UdpSocket::bind(("127.0.0.1", port)).expect("bind in the namespace"));
+        for option in [libc::SO_SNDBUFFORCE, libc::SO_RCVBUFFORCE] {
+            let size: libc::c_int = 8 << 20;
+            // SAFETY: setsockopt on an open socket with a valid int option.
+            let rc = unsafe {
+                libc::setsockopt(
+                    std::os::fd::AsRawFd::as_raw_fd(&socket),
+                    libc::SOL_SOCKET,
+                    option,
+                    (&size as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+            assert_eq!(rc, 0, "socket buffer size: {}", std::io::Error::last_os_error());
+        }
+        socket
     }
 
     /// The receiver the queued datagrams go to once accepted.
     pub fn receiver(&self) -> Receiver {
         let socket = self.socket(PORT);
         socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
-        // Room for every datagram a test sends before it reads (the
-        // default holds about 256 small ones); root may exceed rmem_max.
-        let size: libc::c_int = 8 << 20;
-        // SAFETY: setsockopt on an open socket with a valid int option.
-        unsafe {
-            libc::setsockopt(
-                std::os::fd::AsRawFd::as_raw_fd(&socket),
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUFFORCE,
-                (&size as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
         Receiver(socket)
     }
 
