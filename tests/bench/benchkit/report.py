@@ -5,6 +5,7 @@ A table is a dict: name, title, unit (of "rate"), rows (label -> summary),
 baseline, extras (the workload's own columns: [(key, heading, format)])."""
 import statistics
 import sys
+import textwrap
 
 
 def summarize(rows, results, extras=()):
@@ -76,17 +77,19 @@ def draw(table, path):
     if not rows:
         return
     labels = list(rows)
-    scale = 1e6 if max(r["median"] for r in rows.values()) > 5e6 else 1e3
+    top = max(r["median"] for r in rows.values())
+    scale = 1e6 if top > 5e6 else 1e3 if top > 5e3 else 1
+    scale_name = {1e6: "million ", 1e3: "thousand ", 1: ""}[scale]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.4 * len(labels) + 1.8))
     left.barh(labels, [rows[m]["median"] / scale for m in labels],
               xerr=[[(rows[m]["median"] - rows[m]["min"]) / scale for m in labels],
                     [(rows[m]["max"] - rows[m]["median"]) / scale for m in labels]])
-    left.set_xlabel(f"{'million' if scale == 1e6 else 'thousand'} {table['unit']} (median, min..max)")
+    left.set_xlabel(f"{scale_name}{table['unit']} (median, min..max)")
     left.invert_yaxis()
     right.barh(labels, [rows[m]["cpu_ns"] or 0 for m in labels], color="tab:orange")
     right.set_xlabel(f"consumer CPU ns per {table['cpu_unit']} (kernel work included)")
     right.invert_yaxis()
-    fig.suptitle(f"{table['name']}: {table['title']}")
+    fig.suptitle(textwrap.fill(f"{table['name']}: {table['title']}", 110))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
