@@ -67,7 +67,9 @@ def valgrind_drain(ns, family, argv, count, workdir):
           "--trace-syscalls=yes"]
     if tool == "cachegrind":
         vg.append("--cache-sim=no")
-    drain.drain(ns, vg + argv, count)
+    result = drain.drain(ns, vg + argv, count)
+    if result["judged"] != count:
+        raise RuntimeError(f"{argv[1]} judged {result['judged']} of {count} packets under valgrind")
     costs = (valgrind_files.cachegrind_costs if tool == "cachegrind" else valgrind_files.self_costs)(out)
     return costs, valgrind_files.syscall_counts(log)
 
@@ -105,6 +107,9 @@ def timing(ns, argv, count, base, repeats):
     many of them."""
     big = [drain.drain(ns, argv, count) for _ in range(repeats)]
     small = [drain.drain(ns, argv, base) for _ in range(repeats)]
+    short = [r["output"] for r in big + small if r["judged"] not in (count, base)]
+    if short:
+        raise RuntimeError(f"drains stopped short: {short}")
     packets = (count - base) * repeats
     total = lambda runs, key: sum(r[key] for r in runs)
     return {"pps": statistics.median(r["judged"] / r["seconds"] for r in big),

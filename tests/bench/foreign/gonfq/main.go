@@ -88,7 +88,8 @@ func main() {
 		MaxQueueLen:  uint32(queueLen),
 		MaxPacketLen: uint32(copyRange),
 		Copymode:     nfqueue.NfQnlCopyPacket,
-		WriteTimeout: 15 * time.Millisecond, // as its example sets it
+		// No WriteTimeout (its example sets 15 ms): on a loaded machine,
+		// or under valgrind, a verdict would time out and its packet wait.
 	}
 	if setting("NFQUEUE_BENCH_GSO", 0, 1, 0) == 1 {
 		cfg.Flags = nfqueue.NfQaCfgFlagGSO
