@@ -34,6 +34,19 @@ func newSeqSender(t testing.TB, port int) *seqSender {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	// A queued datagram still counts against its sender's buffer: with
+	// the default one, a few hundred waiting for verdicts block the
+	// sender, and with it a test that sends a round before receiving it.
+	raw, err := conn.(*net.UDPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soSndbufForce, 16<<20)
+	}); err != nil || serr != nil {
+		t.Fatalf("SO_SNDBUFFORCE: %v %v", err, serr)
+	}
 	return &seqSender{t: t, conn: conn}
 }
 
