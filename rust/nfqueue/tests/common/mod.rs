@@ -136,6 +136,14 @@ impl Receiver {
         self.drain_for(Duration::from_millis(300))
     }
 
+    /// Receive up to `n` datagrams, stopping early once none came for
+    /// `quiet`; how many came.
+    pub fn count(&self, n: usize, quiet: Duration) -> usize {
+        self.0.set_read_timeout(Some(quiet)).unwrap();
+        let mut buf = [0u8; 2048];
+        (0..n).take_while(|_| self.0.recv_from(&mut buf).is_ok()).count()
+    }
+
     /// Every datagram that arrives until none came for `quiet`.
     pub fn drain_for(&self, quiet: Duration) -> Vec<Vec<u8>> {
         self.0.set_read_timeout(Some(quiet)).unwrap();
