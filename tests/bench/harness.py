@@ -25,6 +25,7 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -74,6 +75,9 @@ def main(argv):
     if unknown:
         parser.error(f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOADS)}")
     build = str(Path(args.build_dir).resolve())
+    # SIGTERM (a test runner's timeout) unwinds like Ctrl+C, so that every
+    # namespace and process made so far is removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tables, failed = {}, False
     for name in names:
         rounds = 1 if args.quick else args.rounds if name == "drain" else args.rounds_live
