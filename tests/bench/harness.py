@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit.report import draw, print_table  # noqa: E402
+from benchkit.targets import check, print_targets  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
 
@@ -91,10 +92,14 @@ def main(argv):
             if args.png_prefix:
                 draw(table, f"{args.png_prefix}-{table['name']}.png")
         print(f"harness: {name} took {time.monotonic() - began:.0f} s", flush=True)
+    targets = check(tables)
+    print_targets(targets)
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-             "tables": tables}, indent=2) + "\n")
+             "tables": tables,
+             "targets": [{"target": t, "figure": f, "met": m} for t, f, m in targets]},
+            indent=2) + "\n")
     if failed:
         print("harness: some rounds failed (see above)", file=sys.stderr)
     return 1 if failed else 0
