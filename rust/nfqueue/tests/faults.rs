@@ -159,8 +159,10 @@ fn a_queue_held_by_another_process_is_busy() {
     const NAME: &str = "a_queue_held_by_another_process_is_busy";
     if let Some(role) = reexec::role() {
         // The other process: hold the queue until stdin closes.
-        let (num, path) = role.strip_prefix("hold:").and_then(|r| r.split_once(':')).expect("role hold:NUM:PATH");
-        let _queue = Queue::open(num.parse().unwrap(), &Config::new().netns(path)).expect("the holder's open");
+        let (num, path) =
+            role.strip_prefix("hold:").and_then(|r| r.split_once(':')).expect("role hold:NUM:PATH");
+        let _queue =
+            Queue::open(num.parse().unwrap(), &Config::new().netns(path)).expect("the holder's open");
         println!("held");
         let _ = std::io::stdin().lines().count();
         return;
@@ -207,7 +209,10 @@ fn run_without_admin(name: &str, queue_num: u32, wrapper: &[&str]) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     eprintln!("{wrapper:?}: {}", stdout.lines().find(|l| l.contains("refused:")).unwrap_or("(no answer)"));
     assert!(output.status.success(), "{wrapper:?}: the unprivileged run failed: {}\n{stdout}", output.status);
-    assert!(stdout.contains("refused:") && stdout.contains("CAP_NET_ADMIN"), "the child did not check: {stdout}");
+    assert!(
+        stdout.contains("refused:") && stdout.contains("CAP_NET_ADMIN"),
+        "the child did not check: {stdout}"
+    );
 }
 
 #[test]

@@ -48,8 +48,10 @@ fn noise(len: usize, mut state: u64) -> Vec<u8> {
 
 /// Every kind of hostile datagram once.
 fn hostile_datagrams(queue_num: u16) -> Vec<Vec<u8>> {
-    let mut all: Vec<Vec<u8>> =
-        [0, 8, 15, 1000, 0x8000_0000, 0xffff_ffff].iter().map(|&claimed| forge::lying_length(claimed, 64)).collect();
+    let mut all: Vec<Vec<u8>> = [0, 8, 15, 1000, 0x8000_0000, 0xffff_ffff]
+        .iter()
+        .map(|&claimed| forge::lying_length(claimed, 64))
+        .collect();
     // A message that parses, then one that lies, in one datagram.
     let mut two = forge::packet(queue_num, FORGED_ID + 1, &forge::ipv4_udp(PORT, &numbered(FORGED_SEQ)));
     two.extend(forge::lying_length(0x8000_0000, 64));
@@ -97,7 +99,9 @@ fn consume(queue: &mut Queue, want: u32, handed: &mut [u8]) -> u32 {
             let id = packet.id();
             assert!(id < FORGED_ID, "a forged packet (id {id:#x}) was handed out");
             let seq = number_of(udp_data(packet.payload()));
-            let seq = seq.filter(|&s| s < REAL).unwrap_or_else(|| panic!("a packet not ours was handed out: id {id}"));
+            let seq = seq
+                .filter(|&s| s < REAL)
+                .unwrap_or_else(|| panic!("a packet not ours was handed out: id {id}"));
             handed[seq as usize] += 1;
             if seq % 2 == 1 {
                 let mut owned = packet.retain().expect("retain");

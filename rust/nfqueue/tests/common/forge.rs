@@ -101,7 +101,8 @@ impl Attacker {
         // SAFETY: plain socket calls on arguments built here; the fd is
         // owned by the OwnedFd from then on.
         unsafe {
-            let fd = libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_NETFILTER);
+            let fd =
+                libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_NETFILTER);
             if fd < 0 {
                 return Err(io::Error::last_os_error());
             }

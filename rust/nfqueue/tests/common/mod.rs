@@ -88,7 +88,8 @@ impl Lab {
     /// default lets about 256 small ones wait), and a receiver may be
     /// read only after hundreds arrived.
     pub fn socket(&self, port: u16) -> UdpSocket {
-        let socket = self.within(move || UdpSocket::bind(("127.0.0.1", port)).expect("bind in the namespace"));
+        let socket =
+            self.within(move || UdpSocket::bind(("127.0.0.1", port)).expect("bind in the namespace"));
         for option in [libc::SO_SNDBUFFORCE, libc::SO_RCVBUFFORCE] {
             let size: libc::c_int = 8 << 20;
             // SAFETY: setsockopt on an open socket with a valid int option.
@@ -142,6 +143,13 @@ impl Receiver {
         self.0.set_read_timeout(Some(quiet)).unwrap();
         let mut buf = [0u8; 2048];
         (0..n).take_while(|_| self.0.recv_from(&mut buf).is_ok()).count()
+    }
+
+    /// The next datagram, if one comes within `wait`.
+    pub fn recv_one(&self, wait: Duration) -> Option<Vec<u8>> {
+        self.0.set_read_timeout(Some(wait)).unwrap();
+        let mut buf = [0u8; 65536];
+        self.0.recv_from(&mut buf).ok().map(|(n, _)| buf[..n].to_vec())
     }
 
     /// Every datagram that arrives until none came for `quiet`.
