@@ -93,7 +93,7 @@ def main(argv):
                 draw(table, f"{args.png_prefix}-{table['name']}.png")
         print(f"harness: {name} took {time.monotonic() - began:.0f} s", flush=True)
     targets = check(tables)
-    print_targets(targets)
+    print_targets(targets, args.quick)
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
