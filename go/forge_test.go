@@ -10,6 +10,7 @@ package nfqueue_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"syscall"
 	"testing"
 )
@@ -103,17 +104,26 @@ type attacker struct {
 
 func newAttacker(t testing.TB) *attacker {
 	t.Helper()
+	a, err := openAttacker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(a.fd) })
+	return a
+}
+
+func openAttacker() (*attacker, error) {
 	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, netlinkNetfilter)
 	if err != nil {
-		t.Fatalf("attacker socket: %v", err)
+		return nil, fmt.Errorf("attacker socket: %w", err)
 	}
-	t.Cleanup(func() { syscall.Close(fd) })
 	if err := syscall.Bind(fd, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
-		t.Fatalf("attacker bind: %v", err)
+		syscall.Close(fd)
+		return nil, fmt.Errorf("attacker bind: %w", err)
 	}
 	// Room for the 64 KiB datagram whatever wmem_max says.
 	_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soSndbufForce, 1<<20)
-	return &attacker{fd}
+	return &attacker{fd}, nil
 }
 
 // send delivers data to port id portid: nil, or the kernel's refusal.
