@@ -3,11 +3,13 @@
 //! The kernel's side going wrong, with real packets in a throwaway
 //! namespace (the Rust side of tests/reliability/faults.c, whose README
 //! gives the figures asserted here): a receive buffer too small for the
-//! load, the kernel queue full without and with fail-open, the NFQUEUE
-//! rule removed and added again while a queue runs, a queue held by
-//! another process, and a process without CAP_NET_ADMIN or with
-//! capabilities only in a child user namespace. Cases that need a second
-//! process run this test binary again in a role (common::reexec).
+//! load (also with NETLINK_NO_ENOBUFS), the kernel queue full without and
+//! with fail-open, a consumer killed holding packets (with and without
+//! --queue-bypass), the NFQUEUE rule removed and added again while a
+//! queue runs, a queue held by another process, and a process without
+//! CAP_NET_ADMIN or with capabilities only in a child user namespace.
+//! Cases that need a second process run this test binary again in a role
+//! (common::reexec).
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -111,6 +113,23 @@ fn queue_full(queue_num: u32, flags: Flags) {
 }
 
 #[test]
+fn with_no_enobufs_the_loss_is_still_counted_in_user_dropped() {
+    const SENT: u32 = 400;
+    let Some(lab) = Lab::new(38) else { return };
+    let (receiver, sender) = (lab.receiver(), lab.socket(0));
+    let mut queue = open(&lab, Config::new().rcvbuf(4096).no_enobufs(true));
+    send(&sender, 0, SENT);
+    let mut nobufs = 0;
+    let got = drain(&mut queue, SENT, Duration::from_millis(200), &mut nobufs);
+    let stats = queue.stats().expect("stats");
+    eprintln!("NETLINK_NO_ENOBUFS: {SENT} sent, {got} received, {} user_dropped", stats.user_dropped);
+    assert!(got < SENT, "the buffer was not too small: nothing was lost");
+    assert_eq!(stats.user_dropped, u64::from(SENT - got), "the kernel's counter holds every loss");
+    assert_eq!(nobufs, 0, "NETLINK_NO_ENOBUFS: the kernel reports no overflow");
+    assert_eq!(arrived(&receiver, 500), got);
+}
+
+#[test]
 fn a_full_queue_without_fail_open_drops_and_counts() {
     queue_full(32, Flags::NONE);
 }
@@ -152,6 +171,60 @@ fn the_rule_removed_and_added_again_while_the_queue_runs() {
     send(&sender, 25, 35);
     assert_eq!(drain(&mut queue, 10, quiet, &mut 0), 10, "queued again once the rule is back");
     assert_eq!(arrived(&receiver, 500), 10, "after: arrived");
+}
+
+/// A child retains `HELD` packets without verdicts and is killed: the
+/// kernel drops them with its socket, with or without --queue-bypass;
+/// packets sent afterwards, with nobody bound, pass only with the bypass.
+fn consumer_killed(name: &str, queue_num: u32, bypass: bool) {
+    const HELD: u32 = 10;
+    const AFTER: u32 = 5;
+    if let Some(role) = reexec::role() {
+        let (num, path) =
+            role.strip_prefix("retain:").and_then(|r| r.split_once(':')).expect("retain:NUM:PATH");
+        let mut queue =
+            Queue::open(num.parse().unwrap(), &Config::new().netns(path)).expect("the child's open");
+        println!("open");
+        let mut held = Vec::new();
+        while held.len() < HELD as usize {
+            let batch = queue.recv_timeout(Duration::from_secs(5)).expect("the child's recv");
+            assert!(!batch.is_empty(), "the child got {} of {HELD} packets", held.len());
+            held.extend(batch.into_iter().map(|p| p.retain().expect("retain")));
+        }
+        println!("holding");
+        let _ = std::io::stdin().lines().count(); // until killed
+        std::process::exit(1); // never reached in the test: it is killed first
+    }
+    let Some(lab) = Lab::new(queue_num) else { return };
+    let (receiver, sender) = (lab.receiver(), lab.socket(0));
+    if bypass {
+        lab.set_bypass(true);
+    }
+    let mut child = reexec::spawn(name, &format!("retain:{}:{}", lab.queue_num, lab.path()), &[]);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    assert!(lines.any(|l| l.ends_with("open")), "the consumer did not open its queue");
+    send(&sender, 0, HELD);
+    assert!(lines.any(|l| l.ends_with("holding")), "the consumer did not get its packets");
+    child.kill().expect("SIGKILL the consumer");
+    child.wait().expect("reap the consumer");
+    let pending = arrived(&receiver, 500);
+    send(&sender, HELD, HELD + AFTER);
+    let after = arrived(&receiver, 500);
+    eprintln!(
+        "bypass {bypass}: consumer killed holding {HELD}: {pending} arrived; {after} of {AFTER} sent since"
+    );
+    assert_eq!(pending, 0, "the kernel drops what a dead consumer held");
+    assert_eq!(after, if bypass { AFTER } else { 0 }, "with nobody bound only the bypass passes packets");
+}
+
+#[test]
+fn a_consumer_killed_with_packets_pending_loses_them() {
+    consumer_killed("a_consumer_killed_with_packets_pending_loses_them", 39, false);
+}
+
+#[test]
+fn a_consumer_killed_with_queue_bypass_loses_them_then_packets_pass() {
+    consumer_killed("a_consumer_killed_with_queue_bypass_loses_them_then_packets_pass", 40, true);
 }
 
 #[test]

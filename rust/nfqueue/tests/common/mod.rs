@@ -58,7 +58,17 @@ impl Lab {
 
     /// Add (`-A`) or delete (`-D`) the namespace's NFQUEUE rule.
     pub fn iptables(&self, op: &str) {
-        let rule = format!("{op} OUTPUT -p udp --dport {PORT} -j NFQUEUE --queue-num {}", self.queue_num);
+        self.rule(&format!("{op} OUTPUT"), "");
+    }
+
+    /// Replace the rule by one with (or without) `--queue-bypass`: with
+    /// it, packets pass when no program is bound to the queue.
+    pub fn set_bypass(&self, bypass: bool) {
+        self.rule("-R OUTPUT 1", if bypass { " --queue-bypass" } else { "" });
+    }
+
+    fn rule(&self, op: &str, extra: &str) {
+        let rule = format!("{op} -p udp --dport {PORT} -j NFQUEUE --queue-num {}{extra}", self.queue_num);
         let mut args = vec!["ip", "netns", "exec", &self.name, "iptables", "-w"];
         args.extend(rule.split(' '));
         run(&args);
