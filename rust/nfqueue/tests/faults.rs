@@ -6,8 +6,9 @@
 //! load (also with NETLINK_NO_ENOBUFS), the kernel queue full without and
 //! with fail-open, a consumer killed holding packets (with and without
 //! --queue-bypass), the NFQUEUE rule removed and added again while a
-//! queue runs, a queue held by another process, and a process without
-//! CAP_NET_ADMIN or with capabilities only in a child user namespace.
+//! queue runs, a queue held by another process, CAP_NET_ADMIN dropped
+//! after open (the kernel refuses the verdict, counted), and a process
+//! without CAP_NET_ADMIN or with capabilities only in a child user namespace.
 //! Cases that need a second process run this test binary again in a role
 //! (common::reexec).
 mod common;
@@ -257,6 +258,54 @@ fn a_queue_held_by_another_process_is_busy() {
     let _ = lines.count(); // read its last words, so it never writes to a closed pipe
     assert!(holder.wait().expect("wait for the holder").success(), "the holder failed");
     Queue::open(lab.queue_num, &Config::new().netns(lab.path())).expect("free again once the holder is gone");
+}
+
+/// Drop CAP_NET_ADMIN from this process's effective set (capset).
+fn drop_effective_cap_net_admin() {
+    const CAP_NET_ADMIN: u32 = 12;
+    const VERSION_3: u32 = 0x2008_0522;
+    let mut header = [VERSION_3, 0u32]; // version, pid 0: this thread
+    let mut data = [0u32; 6]; // {effective, permitted, inheritable} x 2
+                              // SAFETY: capget/capset with a v3 header and room for two data structs.
+    unsafe {
+        assert_eq!(libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr()), 0, "capget");
+        data[0] &= !(1 << CAP_NET_ADMIN);
+        assert_eq!(libc::syscall(libc::SYS_capset, header.as_mut_ptr(), data.as_ptr()), 0, "capset");
+    }
+}
+
+#[test]
+fn a_verdict_after_cap_net_admin_was_dropped_is_refused_by_the_kernel() {
+    if reexec::role().as_deref() == Some("dropcap") {
+        // In the namespace (ip netns exec), as root, then without CAP_NET_ADMIN.
+        let receiver = UdpSocket::bind(("127.0.0.1", PORT)).expect("bind the receiver");
+        receiver.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        let sender = UdpSocket::bind(("127.0.0.1", 0)).expect("bind the sender");
+        let mut queue = Queue::open(42, &Config::new()).expect("open as root");
+        drop_effective_cap_net_admin();
+        send(&sender, 0, 1);
+        let packet =
+            queue.recv_timeout(Duration::from_secs(2)).expect("recv").into_iter().next().expect("queued");
+        // The kernel checks the capability on each message: it refuses the
+        // verdict; the library cannot tell at once (the call succeeds).
+        packet.verdict(Verdict::Accept).expect("the verdict call itself");
+        queue.flush().expect("flush");
+        assert!(receiver.recv_from(&mut [0; 64]).is_err(), "a verdict without CAP_NET_ADMIN took effect");
+        assert_eq!(queue.stats().expect("stats").waiting, 1, "the packet still waits");
+        let _ = queue.recv_timeout(Duration::from_millis(200)); // reads the kernel's error reply
+        let errors = queue.stats().expect("stats").verdict_errors;
+        assert!(errors >= 1, "the refusal is counted in verdict_errors");
+        println!("refused and counted: verdict_errors {errors}");
+        return;
+    }
+    let Some(lab) = Lab::new(42) else { return };
+    let argv = ["ip", "netns", "exec", lab.name.as_str()];
+    let child =
+        reexec::spawn("a_verdict_after_cap_net_admin_was_dropped_is_refused_by_the_kernel", "dropcap", &argv);
+    let output = child.wait_with_output().expect("wait for the child");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "the child failed: {}\n{stdout}", output.status);
+    assert!(stdout.contains("refused and counted"), "the child did not check: {stdout}");
 }
 
 /// The child's side of the two permission tests: in the namespace, this
