@@ -18,7 +18,7 @@ import (
 const (
 	netlinkNetfilter = 12                 // NETLINK_NETFILTER
 	soSndbufForce    = 32                 // SO_SNDBUFFORCE
-	msgQueuePacket   = 3<<8 | 0           // NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET
+	msgQueuePacket   = 3 << 8             // NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET
 	nlmsgHdrLen      = 16                 // struct nlmsghdr
 	nfgenLen         = 4                  // struct nfgenmsg
 	attrPacketHdr    = 1                  // NFQA_PACKET_HDR
