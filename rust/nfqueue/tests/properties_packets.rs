@@ -37,7 +37,7 @@ fn payloads_read_back_and_rewrite_exactly() {
     let queue = RefCell::new(Queue::open(lab.queue_num, &Config::new().netns(lab.path())).expect("open"));
     let cases = prop::collection::vec(any::<u8>(), 0..1400);
     let strategy = (cases.clone(), any::<bool>(), prop::collection::vec(any::<u8>(), 0..3000), cases);
-    let mut runner = TestRunner::new(Cases::with_cases(150));
+    let mut runner = TestRunner::new(Cases { cases: 150, failure_persistence: None, ..Cases::default() });
     let outcome = runner.run(&strategy, |(sent, garbage, replacement, rewrite)| {
         sender.send_to(&sent, ("127.0.0.1", PORT)).expect("send");
         let mut queue = queue.borrow_mut();
@@ -69,6 +69,7 @@ fn payloads_read_back_and_rewrite_exactly() {
         }
         Ok(())
     });
+    // A failure names the minimal input found; there is no file to keep it in.
     outcome.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(receiver.count(1, Duration::from_millis(200)), 0, "nothing arrived twice");
     assert_eq!(queue.borrow().stats().expect("stats").waiting, 0);
