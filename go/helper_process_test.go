@@ -23,6 +23,7 @@ var helpers = map[string]func(args []string) int{
 	"unprivileged-send": helperUnprivilegedSend,
 	"hold":              helperHold,
 	"noadmin":           helperNoAdmin,
+	"dropcap":           helperDropCap,
 }
 
 // runHelper runs the helper this process was started as, if any.
