@@ -101,3 +101,33 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::body_offset;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        /// Any bytes: a body offset only for IPv4 UDP long enough to hold
+        /// the headers and the soak header, and always inside the data.
+        #[test]
+        fn the_body_is_found_only_inside_an_ipv4_udp_packet(
+            mut data in prop::collection::vec(any::<u8>(), 0..120),
+            steer in any::<bool>(),
+        ) {
+            if steer && data.len() > 9 {
+                data[0] = 0x40 | (data[0] & 0x0f);
+                data[9] = 17;
+            }
+            if let Some(body) = body_offset(&data) {
+                prop_assert!(data[0] >> 4 == 4 && data[9] == 17);
+                let ihl = usize::from(data[0] & 0x0f) * 4;
+                prop_assert!(ihl >= 20);
+                prop_assert_eq!(body, ihl + 18);
+                prop_assert!(body <= data.len());
+            }
+        }
+    }
+}
