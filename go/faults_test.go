@@ -49,12 +49,20 @@ func replaceFaultRule(t testing.TB, extra ...string) {
 
 func openFault(t *testing.T, maxLen, rcvbuf uint32, flags nfqueue.Flag) *nfqueue.Queue {
 	t.Helper()
+	return openFaultConfig(t, maxLen, rcvbuf, flags, false)
+}
+
+func openFaultConfig(t *testing.T, maxLen, rcvbuf uint32, flags nfqueue.Flag, noENOBUFS bool) *nfqueue.Queue {
+	t.Helper()
 	needKernel(t)
 	cfg, err := nfqueue.NewConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cfg.Close()
+	if err := cfg.SetNoENOBUFS(noENOBUFS); err != nil {
+		t.Fatal(err)
+	}
 	if maxLen != 0 {
 		if err := cfg.SetMaxLen(maxLen); err != nil {
 			t.Fatal(err)
@@ -94,7 +102,38 @@ func TestFaultSmallReceiveBufferCountsEveryLoss(t *testing.T) {
 	if nobufs < 1 || st.Enobufs < 1 || q.EnobufsCount() != st.Enobufs {
 		t.Errorf("the loss was not reported: %d ErrNoBufs, Enobufs %d, EnobufsCount %d", nobufs, st.Enobufs, q.EnobufsCount())
 	}
-	// Still working: paced traffic passes whole.
+	pacedAfterLoss(t, q, tx, rx, sent, later)
+}
+
+// With NETLINK_NO_ENOBUFS the kernel reports nothing to the socket, yet
+// every lost packet is still counted (from the kernel's counters).
+func TestFaultSmallReceiveBufferWithNoENOBUFSStillCountsEveryLoss(t *testing.T) {
+	const sent, later = 400, 50
+	q := openFaultConfig(t, 0, 4096, 0, true)
+	rx := newArrivals(t, faultPort, false)
+	tx := newSeqSender(t, faultPort)
+	tx.sendRange(0, sent)
+	got, nobufs := drain(t, q, sent, 200*time.Millisecond)
+	arrived := rx.wait(sent, 500*time.Millisecond)
+	st := stats(t, q)
+	t.Logf("NETLINK_NO_ENOBUFS, rcvbuf %d bytes: %d sent, %d received, %d ErrNoBufs, %d arrived; %s",
+		st.RcvBuf, sent, got, nobufs, arrived, describe(st))
+	if got >= sent {
+		t.Fatal("the buffer was not too small: nothing was lost")
+	}
+	if st.UserDropped != uint64(sent-got) || arrived != got {
+		t.Errorf("UserDropped %d and %d arrived, but %d of %d packets were received", st.UserDropped, arrived, got, sent)
+	}
+	if nobufs != 0 || st.Enobufs != 0 {
+		t.Errorf("with NETLINK_NO_ENOBUFS the socket was told of the loss: %d ErrNoBufs, Enobufs %d", nobufs, st.Enobufs)
+	}
+	pacedAfterLoss(t, q, tx, rx, sent, later)
+}
+
+// pacedAfterLoss checks that a queue that lost packets still works:
+// paced traffic passes whole.
+func pacedAfterLoss(t *testing.T, q *nfqueue.Queue, tx *seqSender, rx *arrivals, sent, later int) {
+	t.Helper()
 	paced := 0
 	for seq := sent; seq < sent+later; seq++ {
 		tx.send(seq)
