@@ -215,7 +215,8 @@ typedef struct nfqueue_config nfqueue_config;
 /*
  * Create a configuration with the defaults:
  *   copy mode NFQUEUE_COPY_PACKET, copy range NFQUEUE_PAYLOAD_MAX (whole packets),
- *   kernel queue length 1024, no flags, a receive buffer sized to hold a
+ *   kernel queue length 4096 (the kernel's own default is 1024, which one
+ *   TCP download without NFQUEUE_FLAG_GSO can overflow), no flags, a receive buffer sized to hold a
  *   full kernel queue (see nfqueue_config_set_rcvbuf()), ENOBUFS reported,
  *   default verdict NFQUEUE_ACCEPT, a new socket in the caller's network
  *   namespace, batches of up to 64 packets, verdicts coalesced, waits not
@@ -426,9 +427,12 @@ NFQUEUE_API uint64_t nfqueue_queue_enobufs_count(const nfqueue_queue *queue);
  * library catches it, with NFQUEUE_E_EXPIRED from every int-returning
  * call, however late the handle is used (since 1.1: a borrowed handle is
  * never reused for another packet while its queue is alive); the getters
- * that return a value then return 0 (-1 for the hook). After
- * nfqueue_queue_free() every handle of that queue is dead, as any freed
- * pointer is.
+ * that return a value then return 0 (-1 for the hook). That holds after
+ * nfqueue_queue_free() too, since a handle is a number, not a pointer: a
+ * borrowed packet's handle then reports NFQUEUE_E_EXPIRED, and a retained
+ * packet lives on until nfqueue_packet_free() (its verdict reports
+ * NFQUEUE_E_CLOSED). Only a call racing with nfqueue_queue_free() on
+ * another thread is undefined, as with any call on a queue being freed.
  * ------------------------------------------------------------------------ */
 
 /* The kernel's id of the packet in its queue. */

@@ -4,7 +4,9 @@
  * through the test hook (capi/src/testhook.c): lying message lengths
  * (2^31, 0xffffffff, 0, < 16, past the datagram) end the walk and are
  * counted; a foreign sender's datagram is never looked at; a kernel
- * datagram with good messages before a lying one hands the good ones out.
+ * datagram with good messages before a lying one hands the good ones out;
+ * handles used after their queue was freed report it instead of reading
+ * freed memory.
  */
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +90,43 @@ static void test_truncated_attribute_is_skipped(void)
 	REL_CHECK(atomic_load(&q->skipped) == before + 1, "the truncated message was not counted");
 }
 
+/* Handles are numbers, not pointers: once nfqueue_queue_free() returned, a
+ * borrowed packet's handle reports NFQUEUE_E_EXPIRED (ASan would see any
+ * read of the freed queue), while a retained packet lives on until freed
+ * and its verdict reports the queue closed. */
+static void test_handles_after_the_queue_is_freed(void)
+{
+	uint8_t payload[36];
+	nfqueue_packet *out[64];
+	struct nfqueue_queue *other;
+	size_t at = 0, n;
+	uint32_t id;
+
+	REL_CHECK(nfqueue__test_queue_new(&other, NULL) == 0, "second test queue: %s",
+		  nfqueue_last_error());
+	for (id = 1; id <= 2; id++)
+		at += forge_packet(dgram.bytes + at, sizeof(dgram.bytes) - at, 0, id, payload,
+				   forge_udp_payload(payload, 9988, id));
+	REL_CHECK(nfqueue__feed_datagram(out, 64, &n, other, dgram.bytes, at, 0) == 0 && n == 2,
+		  "2 packets expected, %zu handed out", n);
+	REL_CHECK(nfqueue_packet_retain(out[1]) == 0, "retain: %s", nfqueue_last_error());
+	nfqueue_queue_free(other);
+
+	REL_CHECK(nfqueue_packet_id(out[0]) == 0, "a borrowed packet of a freed queue has id %u",
+		  nfqueue_packet_id(out[0]));
+	REL_CHECK(nfqueue_packet_verdict(out[0], NFQUEUE_ACCEPT) == NFQUEUE_E_EXPIRED,
+		  "a borrowed packet of a freed queue did not report EXPIRED");
+	REL_CHECK(nfqueue_packet_id(out[1]) == 2, "the retained packet lost its id");
+	REL_CHECK(nfqueue_packet_verdict(out[1], NFQUEUE_ACCEPT) == NFQUEUE_E_CLOSED,
+		  "a retained packet of a freed queue did not report CLOSED");
+	nfqueue_packet_free(out[1]);
+	/* Now the queue's memory is gone too: the borrowed handle still only expires. */
+	REL_CHECK(nfqueue_packet_verdict(out[0], NFQUEUE_DROP) == NFQUEUE_E_EXPIRED,
+		  "a borrowed packet of a queue gone for good did not report EXPIRED");
+	REL_CHECK(nfqueue_packet_verdict(out[1], NFQUEUE_DROP) == NFQUEUE_E_EXPIRED,
+		  "a freed retained packet did not report EXPIRED");
+}
+
 int main(void)
 {
 	int rc = nfqueue__test_queue_new(&q, NULL);
@@ -100,6 +139,7 @@ int main(void)
 	REL_RUN(test_good_messages_before_a_lie_are_kept);
 	REL_RUN(test_foreign_sender_is_ignored);
 	REL_RUN(test_truncated_attribute_is_skipped);
+	REL_RUN(test_handles_after_the_queue_is_freed);
 	nfqueue_queue_free(q);
 	REL_CHECK(nfqueue__test_sent_bytes() > 0, "no verdict reached the hook");
 	return rel_summary("feed");
