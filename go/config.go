@@ -16,7 +16,7 @@ import (
 // Config holds the options of a queue, one setter per option of the C
 // configuration (nfqueue_config_set_*), each checked by the library when
 // it is set. The zero value is ready to use and holds the library's
-// defaults: copy whole packets, kernel queue length 1024, no flags, a
+// defaults: copy whole packets, kernel queue length 4096, no flags, a
 // receive buffer sized for a full kernel queue, ENOBUFS reported, default
 // verdict Accept, a new socket in the caller's network namespace, batches
 // of 64, verdicts coalesced, waits not interruptible.

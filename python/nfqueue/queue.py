@@ -122,7 +122,7 @@ class Queue:
         ``CopyMode.META`` for metadata only.
     max_len
         packets the kernel holds for us before it drops (or with
-        `fail_open` accepts) new ones (default 1024).
+        `fail_open` accepts) new ones (default 4096).
     fail_open, conntrack, gso, uid_gid, secctx
         kernel queue flags. A kernel without one raises NotSupportedError.
     rcvbuf

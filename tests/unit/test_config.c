@@ -71,7 +71,7 @@ static void test_defaults_are_documented_ones(void)
 
 	CHECK_EQ(c->copy_mode, NFQUEUE_COPY_PACKET);
 	CHECK_EQ(c->copy_range, NFQUEUE_PAYLOAD_MAX);
-	CHECK_EQ(c->max_len, 1024);
+	CHECK_EQ(c->max_len, 4096);
 	CHECK_EQ(c->flags, 0);
 	CHECK_EQ(c->rcvbuf, 0);
 	CHECK_EQ(c->no_enobufs, 0);
@@ -378,7 +378,7 @@ static void test_getters_read_defaults(void)
 	CHECK_EQ(mode, NFQUEUE_COPY_PACKET);
 	CHECK_EQ(u, NFQUEUE_PAYLOAD_MAX);
 	CHECK_RC(nfqueue_config_get_max_len(&u, c), NFQUEUE_OK);
-	CHECK_EQ(u, 1024);
+	CHECK_EQ(u, 4096);
 	CHECK_RC(nfqueue_config_get_flags(&u, c), NFQUEUE_OK);
 	CHECK_EQ(u, 0);
 	CHECK_RC(nfqueue_config_get_rcvbuf(&u, c), NFQUEUE_OK);
