@@ -5,7 +5,9 @@
  * sets them once for all its rows:
  *
  *   NFQUEUE_BENCH_QUEUE_LEN   kernel queue length; default: a drain's
- *                             whole load plus 1024, 1024 when serving
+ *                             whole load plus 1024, 1024 when serving;
+ *                             "default" (the C consumers only): the
+ *                             library's own default, left unset
  *   NFQUEUE_BENCH_COPY_RANGE  payload bytes copied; default: all of it
  *   NFQUEUE_BENCH_GSO=1       the GSO flag (GSO packets unsegmented)
  */
@@ -50,10 +52,15 @@ static inline int bench_env_number(const char *name, unsigned long long min, uns
 static inline int bench_settings_read(struct bench_settings *s, unsigned long long drain_count)
 {
 	uint32_t flag;
+	const char *len = getenv("NFQUEUE_BENCH_QUEUE_LEN");
 
-	if (bench_env_number("NFQUEUE_BENCH_QUEUE_LEN", 1, 0xffffffffu,
-			     drain_count ? drain_count + 1024 : 1024, &s->queue_len) ||
-	    bench_env_number("NFQUEUE_BENCH_COPY_RANGE", 0, BENCH_COPY_ALL, BENCH_COPY_ALL,
+	if (len && !strcmp(len, "default")) {
+		s->queue_len = 0; /* not set: the library's (or kernel's) default */
+	} else if (bench_env_number("NFQUEUE_BENCH_QUEUE_LEN", 1, 0xffffffffu,
+			     drain_count ? drain_count + 1024 : 1024, &s->queue_len)) {
+		return -1;
+	}
+	if (bench_env_number("NFQUEUE_BENCH_COPY_RANGE", 0, BENCH_COPY_ALL, BENCH_COPY_ALL,
 			     &s->copy_range) ||
 	    bench_env_number("NFQUEUE_BENCH_GSO", 0, 1, 0, &flag))
 		return -1;

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	}
 	qh = nfq_create_queue(h, (uint16_t)atoi(argv[2]), on_packet, &d);
 	if (!qh || nfq_set_mode(qh, NFQNL_COPY_PACKET, settings.copy_range) < 0 ||
-	    nfq_set_queue_maxlen(qh, settings.queue_len) < 0 ||
+	    (settings.queue_len && nfq_set_queue_maxlen(qh, settings.queue_len) < 0) ||
 	    (settings.gso && nfq_set_queue_flags(qh, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO) < 0)) {
 		perror("nfq_create_queue");
 		return 1;

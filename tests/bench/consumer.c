@@ -195,7 +195,8 @@ int main(int argc, char **argv)
 	/* A drain's whole load fits in the kernel's queue; the receive buffer
 	 * is the library's default, sized for that queue. */
 	nfqueue_config_new(&config);
-	nfqueue_config_set_max_len(config, settings.queue_len);
+	if (settings.queue_len)
+		nfqueue_config_set_max_len(config, settings.queue_len);
 	nfqueue_config_set_copy_mode(config, NFQUEUE_COPY_PACKET, settings.copy_range);
 	if (settings.gso)
 		nfqueue_config_set_flags(config, NFQUEUE_FLAG_GSO);

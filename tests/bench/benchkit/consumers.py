@@ -9,6 +9,7 @@ ones, tests/bench/foreign/):
                                 "MODE JUDGED SECONDS" and exits 0
     NFQUEUE_BENCH_QUEUE_LEN, NFQUEUE_BENCH_COPY_RANGE, NFQUEUE_BENCH_GSO=1
                                 the queue's settings, from the environment
+                                (QUEUE_LEN=default, C consumers only: unset)
 """
 import os
 import select

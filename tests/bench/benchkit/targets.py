@@ -36,7 +36,7 @@ def check(tables):
             target(f"queues: {mode} 2 queues >= {goal}x 1 queue", row.get("ratio"), goal)
     target("bulk: C batch with GSO >= 0.85x no queue rule",
            (_row(tables, "bulk", "batch gso") or {}).get("ratio"), 0.85)
-    row = _row(tables, "bulk", "batch")
+    row = _row(tables, "bulk", "batch defaults")
     lost = None if not row else (row.get("queue_dropped") or 0) + (row.get("user_dropped") or 0)
     results.append(("bulk: C batch with the default configuration loses nothing",
                     "-" if lost is None else f"{lost:.0f} lost (median of rounds)",
