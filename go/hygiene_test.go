@@ -16,6 +16,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,11 +40,13 @@ type usage struct {
 
 func measure(t testing.TB) usage {
 	t.Helper()
-	// Twice: the first collection queues the cleanups (C memory of queues
-	// and packets), which run before the second finishes its work.
+	// Twice: the first collection queues the cleanups (C memory of
+	// dropped packets), which run before the second finishes its work;
+	// the second also gives freed heap back to the kernel, so that
+	// VmRSS compares what is in use.
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond)
-	runtime.GC()
+	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fds, err := os.ReadDir("/proc/self/fd")
@@ -83,17 +86,12 @@ func flat(t testing.TB, what string, before, after usage) {
 	}
 }
 
-// A closed Queue's C handle is freed by its cleanup when the collector
-// finds the Queue unreachable (the package has no Free: borrowed packets
-// may still ask the library about themselves after Close). Open and
-// Close allocate almost no Go memory, so a tight loop triggers no
-// collection: the C memory of closed queues (their receive buffers) piles
-// up unseen by the collector, and after 8,192 unfreed handles the library
-// refuses to open another ("this process already holds 8192 queues").
-// So the loop collects every 5 cycles; what is asserted is that nothing
-// outlives the collection. Collections are slow under -race:
-// there the loop runs 1,000 cycles (go/scripts/test runs all 10,000 again
-// without -race).
+// Close frees a queue's C memory at once (the cleanup is only the net
+// for a Queue dropped without Close), so the loop runs with the
+// collector off: were the C memory left to the collector, the library
+// would refuse the 8,193rd Open ("this process already holds 8192
+// queues"). Then one collection, and nothing may have grown. Under
+// -race 1,000 cycles:
 func TestHygieneOpenCloseCycles(t *testing.T) {
 	const warm = 100 // malloc and the collector at their steady state
 	cycles := 10000
@@ -102,14 +100,14 @@ func TestHygieneOpenCloseCycles(t *testing.T) {
 	}
 	needKernel(t)
 	var before usage
+	var gcBefore uint32
 	start := time.Now()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	for i := 0; i < warm+cycles; i++ {
 		if i == warm {
 			before = measure(t)
+			gcBefore = numGC()
 			start = time.Now()
-		}
-		if i%5 == 4 {
-			runtime.GC() // frees the closed Queues of the last 5 cycles
 		}
 		q, err := nfqueue.Open(hygieneQueue, nil)
 		if err != nil {
@@ -120,6 +118,9 @@ func TestHygieneOpenCloseCycles(t *testing.T) {
 		}
 	}
 	t.Logf("%d open/close cycles in %.1f s", cycles, time.Since(start).Seconds())
+	if n := numGC() - gcBefore; n != 0 {
+		t.Fatalf("%d garbage collections ran during the loop: it must need none", n)
+	}
 	flat(t, "open/close", before, measure(t))
 }
 
@@ -187,4 +188,11 @@ func TestHygieneRetainedPacketsReleased(t *testing.T) {
 	if st := stats(t, q); st.Waiting != 0 || st.UserDropped != 0 || st.QueueDropped != 0 {
 		t.Errorf("after every packet: %s", describe(st))
 	}
+}
+
+// numGC is how many collections have completed.
+func numGC() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
 }

@@ -190,6 +190,14 @@ func (p *Packet) GID() (uint32, bool) {
 
 // Secctx returns the packet's security context (FlagSecctx), copied.
 func (p *Packet) Secctx() (string, bool) {
+	if p != nil && p.q != nil && p.state.Load()&stateRetained == 0 {
+		// Copied from the queue's receive buffer: keep Close from
+		// freeing it meanwhile.
+		if !p.q.pin() {
+			return "", false // closed: the packet expired
+		}
+		defer p.q.unpin()
+	}
 	if a, ok := p.has(C.NFQUEUE_ATTR_SECCTX); ok {
 		return C.GoStringN(a.secctx, C.int(a.secctx_len)), true
 	}
@@ -308,16 +316,16 @@ func (p *Packet) HasVerdict() bool {
 	return v != 0
 }
 
-// call runs one C call on the packet's handle, under its queue's lock if
-// it is borrowed, and reads the message on the same thread if it fails.
+// call runs one C call on the packet's handle, under its queue's lock
+// (Close then never frees the queue during the call: C leaves a call
+// racing with nfqueue_queue_free undefined), and reads the message on
+// the same thread if it fails.
 func (p *Packet) call(op string, f func(c *C.nfqueue_packet) C.int) error {
 	if err := p.usable(op); err != nil {
 		return err
 	}
-	if p.state.Load()&stateRetained == 0 {
-		p.q.mu.RLock()
-		defer p.q.mu.RUnlock()
-	}
+	p.q.mu.RLock()
+	defer p.q.mu.RUnlock()
 	return check(op, func() C.int { return f(p.c) })
 }
 

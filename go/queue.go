@@ -3,13 +3,13 @@
 package nfqueue
 
 /*
-#include <stdlib.h>
 #include "glue.h"
 */
 import "C"
 
 import (
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -23,15 +23,19 @@ import (
 // VerdictBatch and verdicts on retained packets may be called from any
 // goroutine at any time.
 type Queue struct {
-	// RLock: a receive, or a call on a borrowed packet; Lock: Close.
-	// So Close never runs inside one of those (C forbids it).
+	// RLock: a receive, a call that passes c, or a call on a packet;
+	// Lock: Close and the free of the C queue. So those never run inside
+	// one of the others (C forbids it), and once isClosed is set nothing
+	// passes c to C again.
 	mu       sync.RWMutex
-	c        *C.nfqueue_queue // freed by the cleanup, once nothing can use it
+	c        *C.nfqueue_queue // only under mu while !isClosed: mem frees it
+	mem      *queueMemory
 	num      uint32
 	batch    int
 	closing  atomic.Bool   // set first thing by Close
 	closed   chan struct{} // closed once Close has closed the C queue
 	isClosed bool          // under mu
+	enobufs  uint64        // EnobufsCount as Close found it; under mu
 	// Bumped at every receive and at Close: a borrowed Packet filled by an
 	// older one no longer reads the receive slots below (they hold other
 	// packets now) and asks C instead, which reports it expired.
@@ -40,10 +44,14 @@ type Queue struct {
 	// returned: C keeps it for the next wait, which then must not end.
 	strayStop atomic.Bool
 
-	// The receive slots, in C memory: what one pull hands out.
-	cpkts  []*C.nfqueue_packet
-	cattrs []C.nfqueue_attrs
-	cstat  []C.int
+	// The receive slots, in Go memory (they hold only C pointers, and
+	// borrowed Packets point into them, so the collector keeps them as
+	// long as a Packet needs them): what one pull hands out. Made by the
+	// first receive, so that a queue opened and closed allocates none.
+	slotsOnce sync.Once
+	cpkts     []*C.nfqueue_packet
+	cattrs    []C.nfqueue_attrs
+	cstat     []C.int
 
 	cleanup runtime.Cleanup
 }
@@ -53,17 +61,69 @@ func nilQueue(op string) error {
 	return usageError(C.NFQUEUE_E_INVAL, op, "nil *nfqueue.Queue: use the Queue that Open returned")
 }
 
-// queueMemory is what the cleanup frees: no pointer back to the Queue.
+// queueMemory owns the C queue: Close frees it at once, unless a Run
+// handler is running (it pins the memory its packets' attributes point
+// into); then the last one to unpin frees it. The cleanup of a Queue
+// dropped without Close frees it too. No pointer back to the Queue.
 type queueMemory struct {
-	c                   *C.nfqueue_queue
-	pkts, attrs, status unsafe.Pointer
+	c        *C.nfqueue_queue
+	pins     atomic.Int64
+	released atomic.Bool // Close is done with it: the last unpin frees it
+	freed    atomic.Bool
 }
 
-func freeQueueMemory(m queueMemory) {
-	C.nfqueue_queue_free(m.c) // closes it first if Close was never called
-	C.free(m.pkts)
-	C.free(m.attrs)
-	C.free(m.status)
+// pin keeps the C memory alive until unpin; false once Close released
+// it (then nothing may be read through it: the packets have expired).
+func (q *Queue) pin() bool {
+	q.mem.pins.Add(1)
+	if q.mem.released.Load() {
+		q.unpin()
+		return false
+	}
+	return true
+}
+
+// unpin ends a pin, and frees the C queue if Close left that to it (the
+// last pin ended after Close): under mu, like every free, so that no
+// packet call runs meanwhile.
+func (q *Queue) unpin() {
+	if q.mem.pins.Add(-1) == 0 && q.mem.released.Load() {
+		q.mu.Lock()
+		q.mem.free()
+		q.mu.Unlock()
+	}
+}
+
+// release is Close's, under mu: from now on the memory is freed as soon
+// as nothing pins it. The atomics order pin and release: either the pin
+// sees released (and lets go), or release sees the pin (and its unpin
+// frees); free itself happens once.
+func (m *queueMemory) release() {
+	m.released.Store(true)
+	if m.pins.Load() == 0 {
+		m.free()
+	}
+}
+
+// free frees the C queue once; it closes it first if Close never did.
+func (m *queueMemory) free() {
+	if m.freed.CompareAndSwap(false, true) {
+		C.nfqueue_queue_free(m.c)
+	}
+}
+
+// closedError is the error of a call on the C queue after Close: the Go
+// side answers it, as the C queue may be freed.
+func (q *Queue) closedError(op string) error {
+	return usageError(C.NFQUEUE_E_CLOSED, op, "queue "+strconv.FormatUint(uint64(q.num), 10)+
+		" is closed: open it again to go on")
+}
+
+// allocSlots makes the receive slots (by the first receive).
+func (q *Queue) allocSlots() {
+	q.cpkts = make([]*C.nfqueue_packet, q.batch)
+	q.cattrs = make([]C.nfqueue_attrs, q.batch)
+	q.cstat = make([]C.int, q.batch)
 }
 
 // Open binds queue num (0..QueueNumMax; a larger number is refused by
@@ -94,47 +154,42 @@ func Open(num uint32, cfg *Config) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := queueMemory{
-		c:      c,
-		pkts:   C.calloc(C.size_t(batch), C.size_t(unsafe.Sizeof((*C.nfqueue_packet)(nil)))),
-		attrs:  C.calloc(C.size_t(batch), C.size_t(unsafe.Sizeof(C.nfqueue_attrs{}))),
-		status: C.calloc(C.size_t(batch), C.size_t(unsafe.Sizeof(C.int(0)))),
-	}
-	if m.pkts == nil || m.attrs == nil || m.status == nil {
-		freeQueueMemory(m)
-		return nil, usageError(C.NFQUEUE_E_NOMEM, "nfqueue_queue_open", "out of memory for the receive slots")
-	}
+	m := &queueMemory{c: c}
 	q := &Queue{
 		c:      c,
+		mem:    m,
 		num:    uint32(C.nfqueue_queue_num(c)),
 		batch:  batch,
 		closed: make(chan struct{}),
-		cpkts:  unsafe.Slice((**C.nfqueue_packet)(m.pkts), batch),
-		cattrs: unsafe.Slice((*C.nfqueue_attrs)(m.attrs), batch),
-		cstat:  unsafe.Slice((*C.int)(m.status), batch),
 	}
 	// A safety net: a Queue dropped without Close is closed and freed
 	// when collected. Borrowed packets refer to their Queue, so this never
 	// runs while one can still reach the C memory.
-	q.cleanup = runtime.AddCleanup(q, freeQueueMemory, m)
+	q.cleanup = runtime.AddCleanup(q, (*queueMemory).free, m)
 	return q, nil
 }
 
 // Close gives every packet still pending the default verdict, unbinds
-// the queue and closes its socket (unless it was adopted with
-// Config.SetFD). A receive in progress (Run, Recv) is stopped and Close
-// waits for it to return; Run then returns nil, Recv an error matching
-// ErrClosed. Afterwards verdicts on retained packets return ErrClosed and
-// borrowed packets report ErrExpired; their memory lives until the Queue
-// and its packets are collected. Close is idempotent: only the first
-// call reports the library's result. Do not call it from a handler
-// while holding that handler's packet for later use.
+// the queue, closes its socket (unless it was adopted with
+// Config.SetFD) and frees its C memory: at once, or, when a Run handler
+// is running, as soon as it returns. A receive in progress (Run, Recv)
+// is stopped and Close waits for it to return; Run then returns nil,
+// Recv an error matching ErrClosed. Afterwards verdicts on retained
+// packets return ErrClosed, borrowed packets report ErrExpired, and the
+// slices a borrowed packet's getters returned (Payload, HWAddr, L2Hdr)
+// must not be read any more: that memory is gone. Close is idempotent:
+// only the first call reports the library's result. Do not call it
+// from a handler while holding that handler's packet for later use.
 func (q *Queue) Close() error {
 	if q == nil {
 		return nil
 	}
 	q.closing.Store(true)
-	_ = C.nfqueue_queue_stop(q.c) // end a wait in progress; ErrClosed if already closed
+	q.mu.RLock()
+	if !q.isClosed {
+		_ = C.nfqueue_queue_stop(q.c) // end a wait in progress, which holds mu
+	}
+	q.mu.RUnlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.isClosed {
@@ -143,6 +198,10 @@ func (q *Queue) Close() error {
 	q.isClosed = true
 	q.gen.Add(1)
 	err := check("nfqueue_queue_close", func() C.int { return C.nfqueue_queue_close(q.c) })
+	q.enobufs = uint64(C.nfqueue_queue_enobufs_count(q.c))
+	q.c = nil // nothing passes it to C any more: the memory goes now
+	q.cleanup.Stop()
+	q.mem.release()
 	close(q.closed)
 	return err
 }
@@ -162,9 +221,12 @@ func (q *Queue) FD() int {
 	if q == nil {
 		return -1
 	}
-	fd := C.nfqueue_queue_fd(q.c)
-	runtime.KeepAlive(q)
-	return int(fd)
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.isClosed {
+		return -1
+	}
+	return int(C.nfqueue_queue_fd(q.c))
 }
 
 // Stop asks the receive in progress (Run, Recv) to return, or else the
@@ -175,15 +237,22 @@ func (q *Queue) Stop() error {
 		return nilQueue("nfqueue_queue_stop")
 	}
 	q.strayStop.Store(false) // the stop C keeps is this one now
-	err := check("nfqueue_queue_stop", func() C.int { return C.nfqueue_queue_stop(q.c) })
-	runtime.KeepAlive(q)
-	return err
+	// Never waits for a receive (readers share mu): only for a Close.
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.isClosed {
+		return q.closedError("nfqueue_queue_stop")
+	}
+	return check("nfqueue_queue_stop", func() C.int { return C.nfqueue_queue_stop(q.c) })
 }
 
 // stopForContext stops a wait whose context ended.
 func (q *Queue) stopForContext() {
-	C.nfqueue_queue_stop(q.c)
-	runtime.KeepAlive(q)
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if !q.isClosed {
+		C.nfqueue_queue_stop(q.c)
+	}
 }
 
 // Flush sends the verdicts collected so far (see Config.SetCoalesce) now.
@@ -194,6 +263,9 @@ func (q *Queue) Flush() error {
 	}
 	q.mu.RLock()
 	defer q.mu.RUnlock()
+	if q.isClosed {
+		return q.closedError("nfqueue_queue_flush")
+	}
 	return check("nfqueue_queue_flush", func() C.int { return C.nfqueue_queue_flush(q.c) })
 }
 
@@ -215,6 +287,9 @@ func (q *Queue) verdictBatch(upToID uint32, v Verdict, setMark C.int, mark uint3
 	}
 	q.mu.RLock()
 	defer q.mu.RUnlock()
+	if q.isClosed {
+		return q.closedError("nfqueue_queue_verdict_batch")
+	}
 	return check("nfqueue_queue_verdict_batch", func() C.int {
 		return C.nfqueue_queue_verdict_batch(q.c, C.uint32_t(upToID), C.int(v), setMark, C.uint32_t(mark))
 	})
@@ -227,9 +302,12 @@ func (q *Queue) EnobufsCount() uint64 {
 	if q == nil {
 		return 0
 	}
-	n := C.nfqueue_queue_enobufs_count(q.c)
-	runtime.KeepAlive(q)
-	return uint64(n)
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.isClosed {
+		return q.enobufs
+	}
+	return uint64(C.nfqueue_queue_enobufs_count(q.c))
 }
 
 // Stats are a queue's counters: the kernel's, from
@@ -257,8 +335,14 @@ func (q *Queue) Stats() (Stats, error) {
 	}
 	var s C.nfqueue_stats
 	s.size = C.size_t(unsafe.Sizeof(s))
-	err := check("nfqueue_queue_stats", func() C.int { return C.nfqueue_queue_stats(&s, q.c) })
-	runtime.KeepAlive(q)
+	q.mu.RLock()
+	var err error
+	if q.isClosed {
+		err = q.closedError("nfqueue_queue_stats")
+	} else {
+		err = check("nfqueue_queue_stats", func() C.int { return C.nfqueue_queue_stats(&s, q.c) })
+	}
+	q.mu.RUnlock()
 	if err != nil {
 		return Stats{}, err
 	}

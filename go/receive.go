@@ -25,10 +25,16 @@ func (q *Queue) pull(max int, timeoutMS int) (int, uint64, error) {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	gen := q.gen.Add(1)
+	if q.isClosed {
+		return 0, gen, q.closedError("nfqueue_queue_pull")
+	}
+	q.slotsOnce.Do(q.allocSlots)
 	var cpkts **C.nfqueue_packet
 	var cattrs *C.nfqueue_attrs
 	var cstat *C.int
 	if len(q.cpkts) > 0 {
+		// Through variables: cgo then checks the first element, not
+		// every slot of the arrays, for Go pointers (they hold none).
 		cpkts, cattrs, cstat = &q.cpkts[0], &q.cattrs[0], &q.cstat[0]
 	}
 	runtime.LockOSThread()
@@ -216,17 +222,28 @@ func (q *Queue) Run(ctx context.Context, handler func(*Packet)) error {
 			}
 			return err
 		}
-		// New Packets for each batch, in one allocation: one the handler
-		// kept by mistake then reports ErrExpired instead of showing a
-		// later packet.
-		batch := make([]Packet, n)
-		for i := 0; i < n; i++ {
-			p := &batch[i]
-			q.fill(p, i, gen)
-			handler(p)
-			if p.state.Load() == 0 {
-				_ = p.Release() // its life ends with its handler, as in C's run
-			}
+		q.runBatch(n, gen, handler)
+	}
+}
+
+// runBatch calls handler for the n packets of one receive. It pins the
+// queue's C memory meanwhile: a Close from another goroutine (or from
+// the handler) then frees it only once the handler returned, so what the
+// handler reads through its packet (Payload, HWAddr, ...) stays readable.
+func (q *Queue) runBatch(n int, gen uint64, handler func(*Packet)) {
+	if q.pin() {
+		defer q.unpin() // also if handler panics
+	}
+	// New Packets for each batch, in one allocation: one the handler
+	// kept by mistake then reports ErrExpired instead of showing a
+	// later packet.
+	batch := make([]Packet, n)
+	for i := 0; i < n; i++ {
+		p := &batch[i]
+		q.fill(p, i, gen)
+		handler(p)
+		if p.state.Load() == 0 {
+			_ = p.Release() // its life ends with its handler, as in C's run
 		}
 	}
 }

@@ -87,10 +87,7 @@ func (p *Packet) verdict(v Verdict, queueNum uint32, flags uint32, opts []Option
 	if len(payload) > 0 {
 		data = unsafe.Pointer(&payload[0])
 	}
-	borrowed := p.state.Load()&stateRetained == 0
-	if borrowed {
-		p.q.mu.RLock()
-	}
+	p.q.mu.RLock() // see Packet.call
 	var attrs *C.nfqueue_attrs
 	if flags&C.GONFQ_PAYLOAD != 0 && p.view() != nil {
 		attrs = p.attrs // Payload() then shows the replacement, as in C
@@ -103,9 +100,7 @@ func (p *Packet) verdict(v Verdict, queueNum uint32, flags uint32, opts []Option
 		err = lastError(r.rc, stepOps[r.step])
 	}
 	runtime.UnlockOSThread()
-	if borrowed {
-		p.q.mu.RUnlock()
-	}
+	p.q.mu.RUnlock()
 	if err == nil {
 		p.state.Or(stateVerdicted)
 	}
@@ -143,8 +138,22 @@ func (p *Packet) Retain() (*Packet, error) {
 	if err != nil {
 		p.attrsRC = r.rc // attributes unreadable, verdicts still work
 	}
-	p.cleanup = runtime.AddCleanup(p, func(c *C.nfqueue_packet) { C.nfqueue_packet_free(c) }, p.c)
+	p.cleanup = runtime.AddCleanup(p, freeRetained, retainedHandle{p.c, p.q})
 	return p, nil
+}
+
+// retainedHandle is what frees a retained packet: its handle, and its
+// queue, whose lock keeps the free from racing with Close's
+// nfqueue_queue_free (C leaves that undefined).
+type retainedHandle struct {
+	c *C.nfqueue_packet
+	q *Queue
+}
+
+func freeRetained(h retainedHandle) {
+	h.q.mu.RLock()
+	C.nfqueue_packet_free(h.c)
+	h.q.mu.RUnlock()
 }
 
 // Release ends the packet's life now.
@@ -164,7 +173,7 @@ func (p *Packet) Release() error {
 	}
 	if p.state.Load()&stateRetained != 0 {
 		p.cleanup.Stop()
-		C.nfqueue_packet_free(p.c)
+		freeRetained(retainedHandle{p.c, p.q})
 		p.c = nil
 		p.state.Or(stateReleased)
 		return nil
@@ -246,6 +255,10 @@ func (q *Queue) VerdictPackets(specs []VerdictSpec) error {
 	}
 	var index C.size_t
 	q.mu.RLock()
+	if q.isClosed {
+		q.mu.RUnlock()
+		return &VerdictError{Index: 0, Err: q.closedError("nfqueue_queue_verdict_packets")}
+	}
 	runtime.LockOSThread()
 	rc := C.nfqueue_queue_verdict_packets(&index, q.c, &cs[0], C.size_t(len(cs)))
 	var err error
