@@ -48,6 +48,8 @@ from netns import Namespace  # noqa: E402
 from process import JsonLineProcess  # noqa: E402
 from timelimit import time_limit  # noqa: E402
 
+from netns_sockets import socket_in  # noqa: E402  (python/tests)
+
 # Use the installed nfqueue (with its compiled core) and, if the drop-in is
 # not installed beside it, the drop-in from this tree: appended, so the
 # source tree's nfqueue/ never shadows the installed one.
@@ -150,22 +152,7 @@ class Netns(Namespace):
         """A NETLINK_NETFILTER socket created inside this namespace by a
         helper process and passed to us over a Unix socket (SCM_RIGHTS):
         queues bound through it are this namespace's queues."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        code = ("import socket, sys\n"
-                "link = socket.socket(fileno=int(sys.argv[1]))\n"
-                f"made = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, {NETLINK_NETFILTER})\n"
-                "socket.send_fds(link, [b'netlink'], [made.fileno()])\n")
-        try:
-            with theirs:
-                subprocess.run(self.argv([sys.executable, "-c", code, str(theirs.fileno())]),
-                               pass_fds=[theirs.fileno()], check=True, timeout=timeout,
-                               capture_output=True)
-            ours.settimeout(timeout)
-            _, fds, _, _ = socket.recv_fds(ours, 64, 1)
-        finally:
-            ours.close()
-        assert len(fds) == 1, "the helper passed no socket"
-        return socket.socket(fileno=fds[0])
+        return socket_in(self, socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER, timeout)
 
 
 @pytest.fixture

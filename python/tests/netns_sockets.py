@@ -2,7 +2,7 @@
 """Sockets made inside a test's namespace and used from the test's own
 process: a socket belongs to the namespace it was created in, wherever it
 is used afterwards. A helper process started there makes it and passes it
-back over a Unix socket (SCM_RIGHTS), as conftest's netlink_socket() does.
+back over a Unix socket (SCM_RIGHTS); conftest's netlink_socket() is one.
 
 With them a reliability test sends and receives thousands of datagrams
 without a process per batch, and counts each one exactly:
