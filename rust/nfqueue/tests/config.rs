@@ -31,7 +31,7 @@ fn every_setting_reads_back() {
 fn the_defaults_are_the_library_defaults() {
     let s = Config::new().settings().unwrap();
     assert_eq!(s.copy_mode, CopyMode::Packet(nfqueue::PAYLOAD_MAX));
-    assert_eq!((s.max_len, s.batch_size, s.rcvbuf), (1024, 64, 0));
+    assert_eq!((s.max_len, s.batch_size, s.rcvbuf), (4096, 64, 0));
     assert_eq!(s.default_verdict, Verdict::Accept);
     assert!(s.coalesce && s.nobufs_errors && !s.interruptible && !s.no_enobufs);
 }
