@@ -285,7 +285,7 @@ static void dump_usage(FILE *f)
 		"      --uid-gid       report uid/gid of the local socket owning the packet\n"
 		"      --gso           receive GSO packets unsegmented (larger than the MTU)\n"
 		"      --max-len N     let the kernel hold up to N packets waiting for this\n"
-		"                      tool (default 1024); beyond, it drops new ones\n"
+		"                      tool (default 4096); beyond, it drops new ones\n"
 		"      --rcvbuf BYTES  socket receive buffer, e.g. 8M (suffixes K, M, G); by\n"
 		"                      default (or 0) the library sizes it to hold a full\n"
 		"                      queue of --max-len packets of --copy-range bytes\n"
