@@ -57,7 +57,7 @@ static int rewrite_one(nfqueue_packet *packet, void *userdata)
 	if (rc)
 		return rc;
 	body = body_offset(data, len);
-	if (!body)
+	if (!body || len > sizeof(rewrite_buf))
 		return nfqueue_packet_verdict(packet, NFQUEUE_ACCEPT);
 	memcpy(rewrite_buf, data, len);
 	for (i = body; i < len; i++)
