@@ -54,26 +54,21 @@ class Consumer:
                 return
             queue.verdict_packets([(p, ACCEPT, None, rewrite(p.payload)) for p in packets])
 
+    def judge(self, packet) -> None:
+        """One packet's verdict: ACCEPT, with the rewrite if there is one."""
+        new = self.rewrite(packet.payload)
+        if new is None:
+            packet.accept()
+        else:
+            packet.accept(payload=new)
+
     def run(self, queue) -> None:
-        rewrite = self.rewrite
-
-        def judge(packet) -> None:
-            new = rewrite(packet.payload)
-            if new is None:
-                packet.accept()
-            else:
-                packet.accept(payload=new)
-
-        queue.run(judge)
+        queue.run(self.judge)
 
     def iter(self, queue) -> None:
-        rewrite = self.rewrite
+        judge = self.judge
         for packet in queue:
-            new = rewrite(packet.payload)
-            if new is None:
-                packet.accept()
-            else:
-                packet.accept(payload=new)
+            judge(packet)
 
 
 STYLES = ("batch", "run", "iter")
